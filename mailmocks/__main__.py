@@ -1,0 +1,3 @@
+from mailmocks.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,213 @@
+"""The request path, one straight line, as a plain ASGI app per API.
+
+journal -> faults -> parse -> vendor prepare -> auth -> rate limit -> validate request
+-> handler -> (strict) validate response -> journal. No BaseHTTPMiddleware anywhere.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
+from starlette.types import Receive, Scope, Send
+
+from .api import Api, Call
+from .contract import Operation, Problem
+from .http import HttpError, Reply, json_reply
+from .services import Services
+
+log = logging.getLogger("mailmocks")
+
+
+# Every method reaches our endpoint, so a wrong one gets the vendor's answer, not Starlette's.
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+class ContractViolation(AssertionError):
+    """A response the fake sent does not match its contract: a bug in the fake."""
+
+
+class ApiApp:
+    """Serves one API from its contract, its handlers and its world."""
+
+    def __init__(self, api: Api[Any], world: Any, services: Services, *, strict: bool = False):
+        self.api = api
+        self.world = world
+        self.services = services
+        self.strict = strict
+        self.violations: list[str] = []
+        contract = api.contract
+        missing = [oid for oid in contract.operations if oid not in api.handlers]
+        self.pending = missing  # answered like an unknown route until bound
+        routes = []
+        paths = contract.paths
+        # Static segments before templated ones, so /v3/unsubscribe never reads as an id.
+        for path in sorted(paths, key=lambda p: (p.count("{"), p)):
+            routes.append(Route(path, self._endpoint(paths[path]), methods=ALL_METHODS))
+        routes.extend(api.extra_routes(world, services))
+        self.router = Router(routes, default=self._no_route)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.router(scope, receive, send)
+
+    # -- routing -----------------------------------------------------------------------
+    def _endpoint(self, ops: dict[str, Operation]) -> Any:
+        bound = {m: op for m, op in ops.items() if op.id in self.api.handlers}
+        allowed = sorted(bound)
+
+        async def endpoint(request: Request) -> Response:
+            op = bound.get(request.method)
+            if op is None:
+                if not bound:
+                    reply = self.api.unknown_route(request.method, request.url.path)
+                else:
+                    reply = self.api.method_not_allowed(request.method, request.url.path, allowed)
+                return self.api.finalize(reply).to_response()
+            return await self.dispatch(op, request)
+
+        return endpoint
+
+    async def _no_route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reply = self.api.unknown_route(scope.get("method", ""), scope.get("path", ""))
+        await self.api.finalize(reply).to_response()(scope, receive, send)
+
+    # -- the request path --------------------------------------------------------------
+    async def dispatch(self, op: Operation, request: Request) -> Response:
+        api, services = self.api, self.services
+        started = time.perf_counter()
+        call: Call[Any] = Call(api, op, self.world, services, request.method, request.url.path,
+                               request.query_params, request.headers, request.path_params,
+                               str(request.base_url).rstrip("/"))
+        entry = services.journal.start("request", api.name, services.clock.now(),
+                                       operation=op.id, method=request.method,
+                                       path=request.url.path, query=dict(request.query_params))
+        rate_headers: dict[str, str] = {}
+        try:
+            fault = services.faults.take(api.name, op.id)
+            if fault is not None:
+                if fault.latency:
+                    await asyncio.sleep(fault.latency)
+                forced = fault.reply()
+                if forced is not None:
+                    raise HttpError(forced)
+            call.body = await self._read_body(call, request)
+            entry.request_body = services.journal.redact(call.body)
+            api.prepare(call)
+            api.authenticate(call)
+            limit = api.rate_limit(call)
+            if limit is not None:
+                decision = services.limiter.hit(*limit)
+                rate_headers = api.rate_headers(call, decision)
+                if not decision.allowed:
+                    raise HttpError(api.rate_limited(call, decision))
+            problems = self._validate_request(call)
+            if problems:
+                raise HttpError(api.invalid(call, problems))
+            reply = await self._run_handler(call)
+        except HttpError as err:
+            reply = err.reply
+        except Exception as exc:  # a bug in a handler: the vendor's 500, logged
+            log.exception("%s %s failed", api.name, op.id)
+            if self.strict:
+                raise
+            reply = api.internal_error(call, exc)
+        reply = api.finalize(reply)
+        if rate_headers:
+            reply.headers = {**rate_headers, **reply.headers}
+        if self.strict:
+            self._check_reply(op, reply)
+        services.journal.finish(entry, reply.status, reply.body,
+                                (time.perf_counter() - started) * 1000)
+        return reply.to_response()
+
+    async def _read_body(self, call: Call[Any], request: Request) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.api.max_body_bytes:
+            raise HttpError(self.api.too_large(call))
+        raw = b""
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > self.api.max_body_bytes:
+                raise HttpError(self.api.too_large(call))
+        if not raw.strip():
+            return None
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "application/x-www-form-urlencoded":
+            try:
+                return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError:
+                raise HttpError(self.api.malformed(call, "Body is not valid UTF-8")) from None
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise HttpError(self.api.malformed(call, "Body is not valid JSON")) from None
+
+    def _validate_request(self, call: Call[Any]) -> list[Problem]:
+        op = call.op
+        call.params = op.coerce_params(call.path_params, call.query, call.headers)
+        problems: list[Problem] = []
+        if not op.params_validator.is_valid(call.params):
+            where = {p.name: p.location for p in op.parameters}
+            for pr in op.params_validator.problems(call.params, "query"):
+                name = pr.field.split(".", 1)[0]
+                problems.append(Problem(where.get(name, "query"), pr.field, pr.keyword,
+                                        pr.message))
+        if call.body is None:
+            if op.body_required:
+                problems.append(Problem("body", "", "required", "A request body is required"))
+        elif op.body_validator is not None and not op.body_validator.is_valid(call.body):
+            problems.extend(op.body_validator.problems(call.body, "body"))
+        return problems
+
+    async def _run_handler(self, call: Call[Any]) -> Reply:
+        result = self.api.handlers[call.op.id](call)
+        if inspect.isawaitable(result):
+            result = await result
+        if isinstance(result, Reply):
+            return result
+        if isinstance(result, tuple):
+            return json_reply(result[0], result[1])
+        return json_reply(200, result)
+
+    # -- strict mode -------------------------------------------------------------------
+    def _check_reply(self, op: Operation, reply: Reply) -> None:
+        problem = contract_problem(op, reply)
+        if problem:
+            msg = f"{self.api.name} {op.id} -> {reply.status}: {problem}"
+            self.violations.append(msg)
+            raise ContractViolation(msg)
+
+
+def contract_problem(op: Operation, reply: Reply) -> str | None:
+    """Why `reply` is off-contract for `op`, or None when it conforms."""
+    spec = op.response_for(reply.status)
+    if spec is None:
+        return f"status {reply.status} is not declared"
+    has_body = reply.body is not None and reply.status != 204
+    if not spec.media:
+        return f"body sent where none is declared: {reply.body!r:.200}" if has_body else None
+    if not has_body:
+        return "no body where one is declared"
+    media = (reply.media_type or "").split(";")[0].strip()
+    if media not in spec.media:
+        return f"media type {media!r} not in {sorted(spec.media)}"
+    validator = spec.media[media]
+    if validator is None:
+        return None
+    body = reply.body
+    if isinstance(body, bytes):
+        try:
+            body = orjson.loads(body) if "json" in media else body.decode()
+        except (orjson.JSONDecodeError, UnicodeDecodeError):
+            return "body does not parse"
+    problems = validator.problems(body, "response")
+    if problems:
+        return "; ".join(f"{p.field or '<root>'}: {p.message}" for p in problems[:3])
+    return None

@@ -1,0 +1,124 @@
+"""The one source of time. Real time by default; tests freeze and advance it.
+
+Timers scheduled on the clock run when it reaches them: `advance()` runs them at once in
+time order (deterministic), and the sandbox's ticker calls `run_due()` in real time.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+Callback = Callable[[], None]
+
+
+@dataclass(order=True, slots=True)
+class Timer:
+    when: float
+    seq: int
+    callback: Callback = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Clock:
+    def __init__(self, frozen_at: datetime | float | None = None) -> None:
+        self._frozen: float | None = None
+        self._timers: list[Timer] = []
+        self._seq = itertools.count()
+        self._running = False
+        if frozen_at is not None:
+            self.freeze(frozen_at)
+
+    # -- reading -----------------------------------------------------------------------
+    def now(self) -> float:
+        """Seconds since the epoch (UTC)."""
+        return self._frozen if self._frozen is not None else time.time()
+
+    def utcnow(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen is not None
+
+    # -- controlling -------------------------------------------------------------------
+    def freeze(self, at: datetime | float | None = None) -> None:
+        self._frozen = _to_ts(at) if at is not None else self.now()
+
+    def unfreeze(self) -> None:
+        self._frozen = None
+        self.run_due()
+
+    def advance(self, by: float | timedelta) -> int:
+        """Move a frozen clock forward, running every timer that falls due on the way."""
+        seconds = by.total_seconds() if isinstance(by, timedelta) else float(by)
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        if self._frozen is None:
+            self.freeze()
+        assert self._frozen is not None
+        target = self._frozen + seconds
+        ran = 0
+        # Step through timers in order so each sees the time it was scheduled for.
+        while self._timers and self._timers[0].when <= target:
+            nxt = self._timers[0].when
+            self._frozen = max(self._frozen, nxt)
+            ran += self.run_due()
+        self._frozen = target
+        return ran + self.run_due()
+
+    def set(self, at: datetime | float) -> int:
+        ts = _to_ts(at)
+        return self.advance(max(0.0, ts - self.now()))
+
+    # -- timers ------------------------------------------------------------------------
+    def call_at(self, when: datetime | float, callback: Callback) -> Timer:
+        timer = Timer(_to_ts(when), next(self._seq), callback)
+        heapq.heappush(self._timers, timer)
+        return timer
+
+    def call_later(self, delay: float, callback: Callback) -> Timer:
+        return self.call_at(self.now() + delay, callback)
+
+    def next_due(self) -> float | None:
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0].when if self._timers else None
+
+    def run_due(self) -> int:
+        """Run the timers whose time has come; timers they schedule for now run too."""
+        if self._running:  # a callback advancing the clock must not re-enter
+            return 0
+        self._running = True
+        ran = 0
+        try:
+            while self._timers and self._timers[0].when <= self.now():
+                timer = heapq.heappop(self._timers)
+                if not timer.cancelled:
+                    timer.callback()
+                    ran += 1
+        finally:
+            self._running = False
+        return ran
+
+
+def _to_ts(at: datetime | float) -> float:
+    if isinstance(at, datetime):
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        return at.timestamp()
+    return float(at)
+
+
+def iso(ts: float, millis: bool = True) -> str:
+    """UTC ISO-8601 with a Z, as most vendors print it."""
+    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    if millis:
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,280 @@
+"""Load an OpenAPI 3.1 contract once: resolve $refs, compile every validator, list operations.
+
+Nothing here runs per request except the compiled validators themselves.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema_rs
+import yaml
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One validation failure, in terms a vendor module can turn into its own error body."""
+
+    location: str  # "path" | "query" | "header" | "body"
+    field: str  # dotted path inside the location ("" for the whole body)
+    keyword: str  # the JSON Schema keyword that failed ("required", "type", "format", ...)
+    message: str
+
+
+@dataclass(slots=True)
+class Parameter:
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any]
+    is_array: bool
+    scalar_type: str | None
+
+
+class Validator:
+    """A compiled JSON Schema (draft 2020-12) that reports `Problem`s."""
+
+    __slots__ = ("schema", "_compiled")
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self._compiled = jsonschema_rs.validator_for(schema, validate_formats=True)
+
+    def is_valid(self, instance: Any) -> bool:
+        return bool(self._compiled.is_valid(instance))
+
+    def problems(self, instance: Any, location: str) -> list[Problem]:
+        out: list[Problem] = []
+        for err in self._compiled.iter_errors(instance):
+            path = ".".join(str(p) for p in err.instance_path)
+            keyword = str(err.schema_path[-1]) if err.schema_path else ""
+            if keyword == "required":
+                # name the missing property itself, which is what vendors talk about
+                missing = _missing_name(err.message)
+                if missing:
+                    path = ".".join(filter(None, [path, missing]))
+            out.append(Problem(location, path, keyword, err.message))
+        return out
+
+
+def _missing_name(message: str) -> str | None:
+    # jsonschema-rs words it '"email" is a required property'
+    tail = '" is a required property'
+    if message.startswith('"') and tail in message:
+        return message[1 : message.index(tail)]
+    return None
+
+
+@dataclass(slots=True)
+class ResponseSpec:
+    status: str
+    media: dict[str, Validator | None]  # media type -> body validator (None: any body)
+    headers: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Operation:
+    id: str
+    method: str
+    path: str
+    parameters: list[Parameter]
+    params_validator: Validator
+    body_required: bool
+    body_media: tuple[str, ...]
+    body_validator: Validator | None
+    responses: dict[str, ResponseSpec]
+    security: list[frozenset[str]]  # alternatives; each a set of scheme names; [] = public
+    spec: dict[str, Any] = field(repr=False)
+
+    def response_for(self, status: int) -> ResponseSpec | None:
+        code = str(status)
+        return (
+            self.responses.get(code)
+            or self.responses.get(f"{code[0]}XX")
+            or self.responses.get("default")
+        )
+
+    def coerce_params(self, path: dict[str, str], query: Any, headers: Any) -> dict[str, Any]:
+        """Turn the strings of path, query and headers into typed values per their schemas.
+
+        A value that does not parse stays a string, so the validator reports it with the
+        contract's wording instead of this function guessing.
+        """
+        out: dict[str, Any] = {}
+        for p in self.parameters:
+            if p.location == "path":
+                raw: Any = path.get(p.name)
+            elif p.location == "query":
+                if p.is_array:
+                    values = query.getlist(p.name) or query.getlist(p.name + "[]")
+                    if not values:
+                        continue
+                    item_type = _scalar_type(p.schema.get("items", {}))
+                    out[p.name] = [_coerce(v, item_type) for v in values]
+                    continue
+                raw = query.get(p.name)
+            elif p.location == "header":
+                raw = headers.get(p.name)
+            else:
+                continue
+            if raw is None:
+                continue
+            out[p.name] = _coerce(raw, p.scalar_type)
+        return out
+
+
+def _scalar_type(schema: dict[str, Any]) -> str | None:
+    t = schema.get("type")
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), None)
+    if t is None:
+        for key in ("oneOf", "anyOf"):
+            for sub in schema.get(key, ()):
+                st = _scalar_type(sub)
+                if st not in (None, "string"):
+                    return st
+    return t if isinstance(t, str) else None
+
+
+def _coerce(raw: str, kind: str | None) -> Any:
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw)
+    except ValueError:
+        return raw
+    if kind == "boolean":
+        low = raw.lower()
+        if low in ("true", "1"):
+            return True
+        if low in ("false", "0"):
+            return False
+    return raw
+
+
+class Contract:
+    """A parsed, dereferenced contract with its operations keyed by operationId."""
+
+    def __init__(self, document: dict[str, Any], source: str = "<memory>") -> None:
+        self.source = source
+        self.raw = document
+        self.document: dict[str, Any] = _deref(document, document, ())
+        self.security_schemes: dict[str, dict[str, Any]] = self.document.get(
+            "components", {}
+        ).get("securitySchemes", {})
+        default_security = self.document.get("security", [])
+        self.operations: dict[str, Operation] = {}
+        for path, item in self.document.get("paths", {}).items():
+            shared = item.get("parameters", [])
+            for method in METHODS:
+                spec = item.get(method)
+                if spec is None:
+                    continue
+                op = _build_operation(path, method, spec, shared, default_security)
+                if op.id in self.operations:
+                    raise ValueError(f"{source}: duplicate operationId {op.id}")
+                self.operations[op.id] = op
+
+    @property
+    def paths(self) -> dict[str, dict[str, Operation]]:
+        by_path: dict[str, dict[str, Operation]] = {}
+        for op in self.operations.values():
+            by_path.setdefault(op.path, {})[op.method.upper()] = op
+        return by_path
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Contract:
+        return _load_cached(str(Path(path).resolve()))
+
+
+@functools.lru_cache(maxsize=None)
+def _load_cached(path: str) -> Contract:
+    with open(path, "rb") as fh:
+        return Contract(yaml.safe_load(fh), source=path)
+
+
+def _deref(node: Any, root: dict[str, Any], seen: tuple[str, ...]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            if ref in seen:
+                raise ValueError(f"recursive $ref {ref} is not supported")
+            target: Any = root
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            resolved = _deref(target, root, (*seen, ref))
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            if siblings and isinstance(resolved, dict):
+                return {**resolved, **_deref(siblings, root, seen)}
+            return resolved
+        return {k: _deref(v, root, seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_deref(v, root, seen) for v in node]
+    return node
+
+
+def _build_operation(
+    path: str,
+    method: str,
+    spec: dict[str, Any],
+    shared: list[dict[str, Any]],
+    default_security: list[dict[str, Any]],
+) -> Operation:
+    op_id = spec.get("operationId") or f"{method}_{path}"
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for p in [*shared, *spec.get("parameters", [])]:
+        merged[(p["name"], p["in"])] = p
+    params: list[Parameter] = []
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    for (name, loc), p in merged.items():
+        schema = p.get("schema", {})
+        is_array = _scalar_type(schema) == "array"
+        params.append(Parameter(name, loc, bool(p.get("required")), schema, is_array,
+                                _scalar_type(schema)))
+        props[name] = schema
+        if p.get("required"):
+            required.append(name)
+    params_validator = Validator({"type": "object", "properties": props, "required": required})
+
+    body = spec.get("requestBody") or {}
+    content = body.get("content", {})
+    body_media = tuple(content)
+    json_media = next((m for m in content if "json" in m), None)
+    body_schema = content[json_media].get("schema") if json_media else None
+    body_validator = Validator(body_schema) if body_schema else None
+
+    responses: dict[str, ResponseSpec] = {}
+    for status, rspec in spec.get("responses", {}).items():
+        media: dict[str, Validator | None] = {}
+        for mtype, mspec in (rspec.get("content") or {}).items():
+            schema = mspec.get("schema")
+            media[mtype] = Validator(schema) if schema else None
+        responses[str(status)] = ResponseSpec(
+            str(status), media, tuple(h.lower() for h in rspec.get("headers", {}) or {})
+        )
+
+    security_spec = spec.get("security", default_security)
+    security = [frozenset(alt) for alt in security_spec]
+    return Operation(
+        id=op_id,
+        method=method,
+        path=path,
+        parameters=params,
+        params_validator=params_validator,
+        body_required=bool(body.get("required")),
+        body_media=body_media,
+        body_validator=body_validator,
+        responses=responses,
+        security=security,
+        spec=spec,
+    )
+
+
+def operation_ids(contract: Contract) -> Iterable[str]:
+    return contract.operations.keys()

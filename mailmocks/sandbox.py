@@ -1,0 +1,122 @@
+"""All fakes behind one ASGI app: /<api>/... for each vendor, /_admin for the control surface.
+
+The prefix router is plain ASGI (no middleware classes), so the hot path costs one dict
+lookup. The sandbox owns the services the APIs share and, when served, a ticker that runs
+timers and jobs in real time.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+
+from . import apis
+from .core.app import ApiApp
+from .core.jobs import Job
+from .core.services import Services
+
+log = logging.getLogger("mailmocks")
+
+
+class Sandbox:
+    def __init__(self, names: list[str] | None = None, *, strict: bool = False,
+                 seed: int | None = None, fixtures: dict[str, str] | None = None,
+                 services: Services | None = None) -> None:
+        self.names = list(names or apis.names())
+        self.strict = strict
+        self.seed = seed
+        self.fixtures = dict(fixtures or {})
+        self.services = services or Services()
+        self.apps: dict[str, ApiApp] = {}
+        self._ticker: asyncio.Task[None] | None = None
+        self._build()
+        from .admin import build_admin  # the admin app reads the sandbox it serves
+        self.admin = build_admin(self)
+
+    def _build(self) -> None:
+        self.apps = {}
+        for name in self.names:
+            api = apis.load(name)
+            world = api.new_world(self.services, self.fixtures.get(name), self.seed)
+            self.apps[name] = ApiApp(api, world, self.services, strict=self.strict)
+
+    def world(self, name: str) -> Any:
+        return self.apps[name].world
+
+    def reset(self) -> None:
+        """Back to the fixtures: fresh worlds; journal, outbox, faults and limits cleared."""
+        for job in self.services.jobs.pending():
+            self.services.jobs.cancel(job)
+        s = self.services
+        s.journal.clear(), s.outbox.clear(), s.faults.clear(), s.limiter.reset()
+        s.webhooks.clear()
+        self._build()
+
+    # -- ASGI --------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        path: str = scope["path"]
+        head, _, rest = path[1:].partition("/")
+        app = self.apps.get(head)
+        if app is None:
+            if head == "_admin" or path == "/":
+                await self.admin(scope, receive, send)
+                return
+            from starlette.responses import PlainTextResponse
+            await PlainTextResponse(
+                f"No API at /{head}. Served: " + ", ".join(f"/{n}" for n in self.apps),
+                status_code=404)(scope, receive, send)
+            return
+        child = dict(scope)
+        child["root_path"] = scope.get("root_path", "") + "/" + head
+        child["path"] = "/" + rest
+        child["raw_path"] = child["path"].encode()
+        await app(child, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.start_ticker()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.stop_ticker()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- real time ---------------------------------------------------------------------
+    def start_ticker(self, interval: float = 0.05) -> None:
+        loop = asyncio.get_running_loop()
+        jobs = self.services.jobs
+
+        def offload(job: Job) -> None:
+            # network deliveries run on a worker thread; the loop keeps serving
+            loop.run_in_executor(None, jobs.run, job)
+
+        jobs.offload = offload
+
+        async def tick() -> None:
+            while True:
+                try:
+                    self.services.clock.run_due()
+                except Exception:  # a failing timer must not stop time
+                    log.exception("timer failed")
+                await asyncio.sleep(interval)
+
+        self._ticker = loop.create_task(tick())
+
+    async def stop_ticker(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        self.services.jobs.offload = None
+        done = self.services.jobs.shutdown()  # finish what is due; later work stays listed
+        log.info("shutdown: ran %d due jobs, %d still scheduled", done,
+                 len(self.services.jobs.pending()))
