@@ -242,7 +242,8 @@ class ConvertKitApi(Api[World]):
     def prepare(self, call: Call[World]) -> None:
         if call.method in ("GET", "HEAD"):
             return
-        declared = {p.name for p in call.op.parameters}
+        # Credentials stay where they came from: authenticate() reads both places itself.
+        declared = {p.name for p in call.op.parameters} | {"api_key", "api_secret"}
         extra = {k: v for k, v in call.query.items() if k not in declared}
         if not extra:
             return
@@ -288,7 +289,8 @@ class ConvertKitApi(Api[World]):
         return unprocessable(f"{where} {first.message}").reply
 
     def malformed(self, call: Call[World], reason: str) -> Reply:
-        return error(400, "Bad Request", reason).reply
+        # the contract's wording (assumption B), whatever the engine's reason
+        return error(400, "Bad Request", "The request body is not valid JSON").reply
 
     def too_large(self, call: Call[World]) -> Reply:
         return error(413, "Payload Too Large", "The request body is too large").reply
@@ -621,7 +623,7 @@ def add_subscriber_to_form(call: Call[World]) -> dict[str, Any]:
 def list_subscriptions(call: Call[World], kind: str, target_id: int) -> dict[str, Any]:
     acct = acct_of(call)
     state = call.params.get("subscriber_state")
-    states = [state] if state else ["active", "inactive", "cancelled"]
+    states = [state or "active"]  # only active subscriptions unless asked for cancelled
     page = acct.subscriptions.page(page_of(call), PER_PAGE, group="list",
                                    keys=[(kind, target_id, st) for st in states],
                                    descending=call.params.get("sort_order") == "desc")

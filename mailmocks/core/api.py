@@ -26,7 +26,7 @@ class Call(Generic[W]):
     """One request as a handler sees it: validated params and body, the tenant, services."""
 
     __slots__ = ("api", "op", "world", "services", "method", "path", "query", "headers",
-                 "path_params", "params", "body", "tenant", "credential", "base_url")
+                 "path_params", "params", "body", "has_body", "tenant", "credential", "base_url")
 
     def __init__(self, api: Api[W], op: Operation, world: W, services: Services, method: str,
                  path: str, query: QueryParams, headers: Headers,
@@ -42,6 +42,7 @@ class Call(Generic[W]):
         self.path_params = path_params
         self.params: dict[str, Any] = {}
         self.body: Any = None
+        self.has_body = False  # True when the request carried a body (even JSON null)
         self.tenant: Any = None  # set by Api.authenticate
         self.credential: str | None = None  # which credential was used (vendor's word)
         self.base_url = base_url  # where this API is served, e.g. http://127.0.0.1:8025/convertkit

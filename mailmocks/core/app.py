@@ -27,6 +27,7 @@ log = logging.getLogger("mailmocks")
 
 
 # Every method reaches our endpoint, so a wrong one gets the vendor's answer, not Starlette's.
+NO_BODY: Any = object()  # an empty request body, unlike a JSON `null`
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -97,7 +98,9 @@ class ApiApp:
                 forced = fault.reply()
                 if forced is not None:
                     raise HttpError(forced)
-            call.body = await self._read_body(call, request)
+            body = await self._read_body(call, request)
+            call.has_body = body is not NO_BODY
+            call.body = body if call.has_body else None
             entry.request_body = services.journal.redact(call.body)
             api.prepare(call)
             api.authenticate(call)
@@ -137,7 +140,7 @@ class ApiApp:
             if len(raw) > self.api.max_body_bytes:
                 raise HttpError(self.api.too_large(call))
         if not raw.strip():
-            return None
+            return NO_BODY
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype == "application/x-www-form-urlencoded":
             try:
@@ -159,7 +162,7 @@ class ApiApp:
                 name = pr.field.split(".", 1)[0]
                 problems.append(Problem(where.get(name, "query"), pr.field, pr.keyword,
                                         pr.message))
-        if call.body is None:
+        if not call.has_body and call.body is None:
             if op.body_required:
                 problems.append(Problem("body", "", "required", "A request body is required"))
         elif op.body_validator is not None and not op.body_validator.is_valid(call.body):

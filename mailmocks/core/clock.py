@@ -119,6 +119,7 @@ def _to_ts(at: datetime | float) -> float:
 def iso(ts: float, millis: bool = True) -> str:
     """UTC ISO-8601 with a Z, as most vendors print it."""
     dt = datetime.fromtimestamp(ts, tz=timezone.utc)
-    if millis:
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # by hand: strftime("%Y") drops the zero padding of years before 1000 on glibc
+    text = (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"
+            f"T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}")
+    return f"{text}.{dt.microsecond // 1000:03d}Z" if millis else f"{text}Z"

@@ -143,7 +143,9 @@ def _scalar_type(schema: dict[str, Any]) -> str | None:
 def _coerce(raw: str, kind: str | None) -> Any:
     try:
         if kind == "integer":
-            return int(raw)
+            value = int(raw)
+            # 64-bit like every JSON stack on the way out; larger stays a string -> 422
+            return value if -(2**63) <= value < 2**63 else raw
         if kind == "number":
             return float(raw)
     except ValueError:

@@ -146,6 +146,8 @@ class Table(Generic[T]):
         ids = self.ids(group, *keys)
         total = len(ids) if hasattr(ids, "__len__") else sum(1 for _ in ids)  # type: ignore[arg-type]
         start = (max(page, 1) - 1) * per_page
+        if start >= total:  # past the end (also keeps islice away from huge page numbers)
+            return Page([], total, page, per_page)
         ordered: Iterable[int] = reversed(ids) if descending else ids  # type: ignore[call-overload]
         chosen = itertools.islice(ordered, start, start + per_page)
         return Page([self._rows[i] for i in chosen], total, page, per_page)
