@@ -71,12 +71,14 @@ async def measure(server: Server, target: Target, args: argparse.Namespace,
     def sample() -> None:
         cpu.append(server.cpu_seconds())
 
-    kw = dict(connections=args.connections, warmup=args.warmup, duration=args.duration,
-              on_start=sample, on_stop=sample)
     if wrk:
-        load = await wrk_driver.run_wrk(wrk, HOST, server.port, target, **kw)  # type: ignore[arg-type]
+        load = await wrk_driver.run_wrk(
+            wrk, HOST, server.port, target, connections=args.connections, warmup=args.warmup,
+            duration=args.duration, on_start=sample, on_stop=sample)
     else:
-        load = await run_load(HOST, server.port, target, **kw)  # type: ignore[arg-type]
+        load = await run_load(
+            HOST, server.port, target, connections=args.connections, warmup=args.warmup,
+            duration=args.duration, on_start=sample, on_stop=sample)
     return Measured(load, cpu[1] - cpu[0] if len(cpu) == 2 else 0.0, server.rss_mib("VmHWM"))
 
 

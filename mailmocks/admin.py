@@ -51,7 +51,7 @@ def build_admin(sandbox: Sandbox) -> Starlette:
     async def journal(request: Request) -> Response:
         api = request.query_params.get("api")
         kind = request.query_params.get("kind")
-        return _json([e.as_dict() for e in s.journal.entries(api, kind)])
+        return _json(s.journal.records(api, kind))
 
     async def outbox(request: Request) -> Response:
         q = request.query_params

@@ -90,6 +90,7 @@ class ApiApp:
                                        operation=op.id, method=request.method,
                                        path=request.url.path, query=dict(request.query_params))
         rate_headers: dict[str, str] = {}
+        injected = False  # a fault's answer is deliberate: strict mode leaves it alone
         try:
             fault = services.faults.take(api.name, op.id)
             if fault is not None:
@@ -97,11 +98,12 @@ class ApiApp:
                     await asyncio.sleep(fault.latency)
                 forced = fault.reply()
                 if forced is not None:
+                    injected = True
                     raise HttpError(forced)
             body = await self._read_body(call, request)
             call.has_body = body is not NO_BODY
             call.body = body if call.has_body else None
-            entry.request_body = services.journal.redact(call.body)
+            entry.request_body = call.body
             api.prepare(call)
             api.authenticate(call)
             limit = api.rate_limit(call)
@@ -124,11 +126,12 @@ class ApiApp:
         reply = api.finalize(reply)
         if rate_headers:
             reply.headers = {**rate_headers, **reply.headers}
-        if self.strict:
+        if self.strict and not injected:
             self._check_reply(op, reply)
-        services.journal.finish(entry, reply.status, reply.body,
+        content = reply.render()
+        services.journal.finish(entry, reply.status, content,
                                 (time.perf_counter() - started) * 1000)
-        return reply.to_response()
+        return reply.to_response(content)
 
     async def _read_body(self, call: Call[Any], request: Request) -> Any:
         length = request.headers.get("content-length")

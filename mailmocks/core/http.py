@@ -36,8 +36,9 @@ class Reply:
             return self.body.encode()
         return orjson.dumps(self.body)
 
-    def to_response(self) -> Response:
-        content = self.render()
+    def to_response(self, content: bytes | None = None) -> Response:
+        if content is None:
+            content = self.render()
         media = self.media_type if content else None
         return Response(content, status_code=self.status, headers=self.headers, media_type=media)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+import orjson
 
 REDACTED = "[redacted]"
 # Names whose values never enter the journal, whatever the vendor.
@@ -28,8 +30,18 @@ class Entry:
     duration_ms: float | None = None
     note: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+    def as_dict(self, redact: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        body = out["response_body"]
+        if isinstance(body, bytes):
+            try:  # stored as sent (clipped); parsed only when someone reads it
+                out["response_body"] = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                out["response_body"] = body.decode("utf-8", "replace")
+        if redact is not None:
+            for key in ("query", "request_body", "response_body"):
+                out[key] = redact(out[key])
+        return out
 
 
 class Journal:
@@ -39,9 +51,8 @@ class Journal:
         self.secrets = frozenset(s.lower() for s in secrets)
 
     def start(self, kind: str, api: str, at: float, **fields: Any) -> Entry:
-        for key in ("query", "request_body"):
-            if key in fields:
-                fields[key] = self.redact(fields[key])
+        # Bodies are kept by reference and redacted when read (`as_dict`, `entries`), so the
+        # hot path never copies them.
         entry = Entry(next(self._ids), kind, api, at, **fields)
         self._entries.append(entry)
         return entry
@@ -49,13 +60,17 @@ class Journal:
     def finish(self, entry: Entry, status: int | None, body: Any, duration_ms: float,
                note: str | None = None) -> None:
         entry.status = status
-        entry.response_body = self.redact(_clip(body))
+        entry.response_body = _clip(body)
         entry.duration_ms = round(duration_ms, 3)
         entry.note = note
 
     def entries(self, api: str | None = None, kind: str | None = None) -> list[Entry]:
         return [e for e in self._entries
                 if (api is None or e.api == api) and (kind is None or e.kind == kind)]
+
+    def records(self, api: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """The entries as plain dicts, secrets redacted: what the admin API and UI show."""
+        return [e.as_dict(self.redact) for e in self.entries(api, kind)]
 
     def clear(self) -> None:
         self._entries.clear()
@@ -70,8 +85,7 @@ class Journal:
 
 
 def _clip(body: Any, limit: int = 4096) -> Any:
+    """Keep at most `limit` bytes/characters of a body: the journal stays small."""
     if isinstance(body, (bytes, str)) and len(body) > limit:
         return body[:limit] + (b"..." if isinstance(body, bytes) else "...")
-    if isinstance(body, bytes):
-        return body.decode("utf-8", "replace")
     return body

@@ -1,0 +1,165 @@
+"""The request path on a toy API defined here: the engine needs nothing vendor-specific."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from mailmocks.core import (Api, ApiApp, Call, Contract, ContractViolation, HttpError, Policy,
+                            Reply, Services, json_reply)
+from mailmocks.core.ratelimit import Decision
+from mailmocks.transport import SyncASGITransport
+
+TOY = {
+    "openapi": "3.1.0",
+    "info": {"title": "toy", "version": "1"},
+    "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header",
+                                               "name": "x-key"}},
+                   "schemas": {"Thing": {"type": "object", "required": ["id", "name"],
+                                         "properties": {"id": {"type": "integer"},
+                                                        "name": {"type": "string"}}}}},
+    "security": [{"key": []}],
+    "paths": {
+        "/things": {"post": {
+            "operationId": "create_thing",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1}}}}}},
+            "responses": {"201": {"description": "made", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "default": {"description": "error", "content": {"application/json": {
+                    "schema": {"type": "object"}}}}}}},
+        "/things/{thing_id}": {"get": {
+            "operationId": "get_thing",
+            "parameters": [{"name": "thing_id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}},
+                           {"name": "verbose", "in": "query", "schema": {"type": "boolean"}}],
+            "responses": {"200": {"description": "it", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "default": {"description": "error", "content": {"application/json": {
+                    "schema": {"type": "object"}}}}}}},
+    },
+}
+
+
+class ToyApi(Api[dict[int, dict[str, Any]]]):
+    name = "toy"
+
+    @functools.cached_property
+    def contract(self) -> Contract:
+        return Contract(TOY)
+
+    def new_world(self, services: Services, fixtures: str | None = None,
+                  seed: int | None = None) -> dict[int, dict[str, Any]]:
+        return {}
+
+    def authenticate(self, call: Call[Any]) -> None:
+        if call.headers.get("x-key") != "sesame":
+            raise HttpError(json_reply(401, {"why": "no key"}))
+        call.tenant = "t1"
+
+    def rate_limit(self, call: Call[Any]) -> tuple[str, Policy]:
+        return "toy:sesame", Policy(limit=3, window=10)
+
+    def rate_limited(self, call: Call[Any], decision: Decision) -> Reply:
+        return json_reply(429, {"why": "slow down", "reset": round(decision.reset_after)})
+
+
+toy = ToyApi()
+
+
+@toy.op("create_thing")
+def create_thing(call: Call[dict[int, dict[str, Any]]]) -> Reply:
+    tid = len(call.world) + 1
+    call.world[tid] = {"id": tid, "name": call.body["name"]}
+    if call.body["name"] == "off-contract":
+        return json_reply(201, {"id": "not an int"})
+    return json_reply(201, call.world[tid])
+
+
+@toy.op("get_thing")
+def get_thing(call: Call[dict[int, dict[str, Any]]]) -> dict[str, Any]:
+    thing = call.world.get(call.params["thing_id"])
+    if thing is None:
+        raise HttpError(json_reply(404, {"why": "none"}))
+    return thing
+
+
+@pytest.fixture
+def services() -> Services:
+    services = Services()
+    services.clock.freeze()
+    return services
+
+
+@pytest.fixture
+def app(services: Services) -> ApiApp:
+    return ApiApp(toy, toy.new_world(services), services, strict=True)
+
+
+@pytest.fixture
+def http(app: ApiApp) -> Iterator[httpx.Client]:
+    with httpx.Client(transport=SyncASGITransport(app), base_url="http://toy",
+                      headers={"x-key": "sesame"}) as client:
+        yield client
+
+
+def test_happy_path_coerces_params_and_journals_without_secrets(
+        http: httpx.Client, services: Services) -> None:
+    assert http.post("/things", json={"name": "a"}).status_code == 201
+    got = http.get("/things/1", params={"verbose": "true"})
+    assert got.json() == {"id": 1, "name": "a"}
+    entries = services.journal.entries("toy")
+    assert [e.operation for e in entries] == ["create_thing", "get_thing"]
+    assert entries[1].query == {"verbose": "true"} and entries[1].status == 200
+
+
+def test_auth_runs_before_validation(http: httpx.Client) -> None:
+    r = http.post("/things", json={"name": ""}, headers={"x-key": "wrong"})
+    assert (r.status_code, r.json()) == (401, {"why": "no key"})
+
+
+def test_validation_problems_reach_the_vendor_hook(http: httpx.Client) -> None:
+    r = http.post("/things", json={"name": ""})
+    assert r.status_code == 422 and "name" in r.json()["message"]
+    assert http.post("/things").status_code == 422  # the body is required
+    assert http.get("/things/abc").status_code == 422
+
+
+def test_malformed_and_oversized_bodies_are_clean_4xx(http: httpx.Client, app: ApiApp) -> None:
+    r = http.post("/things", content=b"{nope", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    deep = b"[" * 5000 + b"]" * 5000
+    assert http.post("/things", content=deep,
+                     headers={"content-type": "application/json"}).status_code == 400
+    big = b'{"name": "' + b"x" * (toy.max_body_bytes + 1) + b'"}'
+    assert http.post("/things", content=big).status_code == 413
+    assert app.world == {}  # nothing stored by any of them
+
+
+def test_rate_limit_uses_the_clock(http: httpx.Client, services: Services) -> None:
+    assert [http.get("/things/9").status_code for _ in range(4)] == [404, 404, 404, 429]
+    assert http.get("/things/9").json() == {"why": "slow down", "reset": 10}
+    services.clock.advance(10)
+    assert http.get("/things/9").status_code == 404
+
+
+def test_faults_force_an_answer_a_number_of_times(http: httpx.Client, services: Services) -> None:
+    services.faults.add(api="toy", operation="get_thing", status=503, body={"down": True},
+                        times=1)
+    assert http.get("/things/1").status_code == 503
+    assert http.get("/things/1").status_code == 404
+
+
+def test_strict_mode_catches_an_off_contract_response(http: httpx.Client, app: ApiApp) -> None:
+    with pytest.raises(ContractViolation, match="create_thing -> 201"):
+        http.post("/things", json={"name": "off-contract"})
+    assert app.violations
+
+
+def test_unknown_route_and_method_get_the_vendor_hooks(http: httpx.Client) -> None:
+    assert http.get("/nothing").status_code == 404
+    r = http.delete("/things")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"

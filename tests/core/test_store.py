@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from mailmocks.core.store import Conflict, Table, paginate
+
+
+@dataclass
+class Row:
+    id: int
+    email: str
+    state: str
+
+
+def make(n: int = 120) -> Table[Row]:
+    table: Table[Row] = Table(unique={"email": lambda r: r.email.lower()},
+                              groups={"state": lambda r: r.state})
+    for _ in range(n):
+        rid = table.next_id()
+        table.put(rid, Row(rid, f"User{rid}@X.test", "cancelled" if rid % 10 == 0 else "active"))
+    return table
+
+
+def test_unique_index_and_conflict_leave_state_unchanged() -> None:
+    table = make(3)
+    assert table.by("email", "user2@x.test").id == 2  # type: ignore[union-attr]
+    with pytest.raises(Conflict):
+        table.put(3, Row(3, "USER2@x.test", "active"))
+    assert table.get(3).email == "User3@X.test"  # type: ignore[union-attr]
+    assert table.by("email", "user3@x.test").id == 3  # type: ignore[union-attr]
+
+
+def test_pages_follow_id_order_and_groups() -> None:
+    table = make()
+    page = table.page(2, 50, group="state", keys=["active"])
+    assert page.total == 108 and page.total_pages == 3
+    assert [r.id for r in page.items][:3] == [56, 57, 58]
+    last = table.page(1, 5, group="state", keys=["active"], descending=True)
+    assert [r.id for r in last.items] == [119, 118, 117, 116, 115]
+    assert table.page(99, 50).items == [] and table.page(99, 50).total == 120
+
+
+def test_regrouping_keeps_id_order() -> None:
+    table = make(20)
+    row = table.get(10)
+    assert row is not None
+    row.state = "active"
+    table.put(10, row)  # moved from cancelled back to active: still in id order
+    ids = [r.id for r in table.page(1, 50, group="state", keys=["active"]).items]
+    assert ids == sorted(ids) and 10 in ids and table.count("state", "cancelled") == 1
+
+
+def test_delete_unindexes() -> None:
+    table = make(5)
+    table.delete(2)
+    assert table.by("email", "user2@x.test") is None
+    assert 2 not in table and len(table) == 4
+
+
+def test_paginate_list_and_empty_totals() -> None:
+    page = paginate(list(range(7)), 2, 5)
+    assert page.items == [5, 6] and page.total_pages == 2
+    assert paginate([], 1, 50).total_pages == 0
