@@ -20,8 +20,8 @@ from types import FrameType
 import httpx
 
 from . import wrk as wrk_driver
-from .machine import parallel_capacity
 from .loadgen import LoadResult, run_load
+from .machine import parallel_capacity
 from .report import num, table
 from .scenarios import Scenario, Target, scenarios
 from .servers import HOST, UVICORN_FLAGS, Server, ServerFailed, free_ports

@@ -137,7 +137,8 @@ async def _keep_connected(host: str, port: int, run: _Run) -> None:
     while not run.stopping:
         lost: asyncio.Future[None] = loop.create_future()
         try:
-            transport, _ = await loop.create_connection(lambda: _Connection(run, lost), host, port)
+            transport, _ = await loop.create_connection(
+                lambda lost=lost: _Connection(run, lost), host, port)  # type: ignore[misc]
         except OSError:
             if run.counting:
                 run.result.errors += 1

@@ -1,4 +1,4 @@
-"""The sandbox control surface at /_admin (reset, inspect, clock, jobs, faults) and the inbox page."""
+"""The sandbox control surface at /_admin (reset, inspect, clock, jobs, faults), and the inbox."""
 from __future__ import annotations
 
 from html import escape

@@ -13,7 +13,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -72,10 +73,10 @@ class MockServer:
         return self.services.webhooks
 
     def drain(self) -> int:
-        return self.jobs.drain()
+        return int(self.jobs.drain())
 
     def advance(self, seconds: float) -> int:
-        return self.clock.advance(seconds)
+        return int(self.clock.advance(seconds))
 
     @property
     def http(self) -> httpx.Client:

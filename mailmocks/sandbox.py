@@ -51,8 +51,9 @@ class Sandbox:
         for job in self.services.jobs.pending():
             self.services.jobs.cancel(job)
         s = self.services
-        s.journal.clear(), s.outbox.clear(), s.faults.clear(), s.limiter.reset()
-        s.webhooks.clear()
+        for clear in (s.journal.clear, s.outbox.clear, s.faults.clear, s.limiter.reset,
+                      s.webhooks.clear):
+            clear()
         self._build()
 
     # -- ASGI --------------------------------------------------------------------------

@@ -15,23 +15,39 @@ info.description lists the decisions taken where the vendor's docs are silent.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
-from typing import Any, Iterable
+from typing import Any
 
 import liquid
-import yaml
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from ..core import (Api, Call, Conflict, HttpError, Page, Policy, Problem, Reply, Services,
-                    Table, iso, json_reply, no_content, paginate, text_reply)
+from ..core import (
+    Api,
+    Call,
+    Conflict,
+    HttpError,
+    Page,
+    Policy,
+    Problem,
+    Reply,
+    Services,
+    Table,
+    iso,
+    json_reply,
+    no_content,
+    paginate,
+    text_reply,
+)
 from ..core.ratelimit import Decision
 from ..core.resources import fixture_path
 
@@ -157,11 +173,11 @@ class Purchase:
     email_address: str
     currency: str
     transaction_time: float
-    subtotal: float
-    shipping: float
-    discount: float
-    tax: float
-    total: float
+    subtotal: float | None
+    shipping: float | None
+    discount: float | None
+    tax: float | None
+    total: float | None
     products: list[dict[str, Any]]
     integration: str | None = None
 
@@ -285,6 +301,9 @@ class ConvertKitApi(Api[World]):
             email = call.body.get("email") if isinstance(call.body, dict) else None
             title, msg = MISSING_EMAIL if email in (None, "") else INVALID_EMAIL
             return error(422, title, msg).reply
+        if call.op.id == "remove_tag_from_subscriber_by_email" and top == "email" and (
+                first.keyword == "required"):  # same controller, same words (§14)
+            return error(422, *MISSING_EMAIL).reply
         where = first.field or ("request body" if first.location == "body" else first.location)
         return unprocessable(f"{where} {first.message}").reply
 
@@ -432,12 +451,17 @@ def set_state(world: World, acct: Account, s: Subscriber, state: str) -> None:
     acct.subscribers.put(s.id, s)
     if state == "active" and was != "active":
         # Confirming or coming back activates the memberships that waited on it.
+        confirmed = []
         for sid in list(acct.subscriptions.ids("of", s.id)):
             sub = acct.subscriptions.get(sid)
             if sub is not None and sub.state != "active":
+                if sub.state == "inactive":
+                    confirmed.append(sub)
                 sub.state = "active"
                 acct.subscriptions.put(sub.id, sub)
         fire_subscriber(world, acct, "subscriber.subscriber_activate", s)
+        for sub in confirmed:  # a double opt-in counts as subscribed once confirmed
+            membership_event(world, acct, s, sub)
     elif state == "cancelled" and was != "cancelled":
         for sid in list(acct.subscriptions.ids("of", s.id)):
             sub = acct.subscriptions.get(sid)
@@ -486,12 +510,17 @@ def join(world: World, acct: Account, s: Subscriber, kind: str, target_id: int) 
     if s.state == "inactive":
         sub.state = "inactive"
     acct.subscriptions.put(sub.id, sub)
-    if fresh:
-        event, param = {"form": ("subscriber.form_subscribe", target_id),
-                        "course": ("subscriber.course_subscribe", target_id),
-                        "tag": ("subscriber.tag_add", target_id)}[kind]
-        fire_subscriber(world, acct, event, s, param)
+    if fresh and sub.state == "active":  # an unconfirmed one fires when confirmed
+        membership_event(world, acct, s, sub)
     return sub
+
+
+MEMBERSHIP_EVENTS = {"form": "subscriber.form_subscribe", "course": "subscriber.course_subscribe",
+                     "tag": "subscriber.tag_add"}
+
+
+def membership_event(world: World, acct: Account, s: Subscriber, sub: Subscription) -> None:
+    fire_subscriber(world, acct, MEMBERSHIP_EVENTS[sub.kind], s, sub.target_id)
 
 
 def subscribe(call: Call[World], kind: str, target_id: int) -> dict[str, Any]:
@@ -574,7 +603,9 @@ def liquid_subscriber(acct: Account, s: Subscriber) -> dict[str, Any]:
 
 
 def html_to_text(html: str) -> str:
-    text = re.sub(r"(?i)<br\s*/?>|</p>|</h\d>|</li>", "\n", html)
+    """The text part of an email: tags dropped, links kept as `text (url)`."""
+    text = re.sub(r'(?is)<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', r"\2 (\1)", html)
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</h\d>|</li>", "\n", text)
     text = re.sub(r"<[^>]+>", "", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -795,10 +826,11 @@ MAX_FIELDS, SYNC_FIELDS = 125, 10
 @api.op("update_subscriber")
 def update_subscriber(call: Call[World]) -> Reply:
     acct, s, body = acct_of(call), subscriber_or_404(call), body_of(call)
-    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
+    raw_fields = body.get("fields")
+    fields: dict[str, Any] = raw_fields if isinstance(raw_fields, dict) else {}
     if len(fields) > MAX_FIELDS:
-        raise error(400, "Too many custom fields",
-                    f"A request can update at most {MAX_FIELDS} custom fields")
+        raise error(400, "Bad Request", "Too many custom fields: at most "
+                    f"{MAX_FIELDS} can be updated in one request")  # assumption C
     email = body.get("email_address")
     if isinstance(email, str):
         email = email.strip()
@@ -997,7 +1029,7 @@ def broadcast_or_404(call: Call[World]) -> Broadcast:
 
 def editable(b: Broadcast) -> Broadcast:
     if b.status in ("sending", "completed"):
-        raise unprocessable("Broadcast has already been sent and can't be changed")
+        raise unprocessable("Broadcast has already been sent")  # assumption N
     return b
 
 
@@ -1036,8 +1068,7 @@ def get_broadcast_stats(call: Call[World]) -> dict[str, Any]:
 @api.op("update_broadcast")
 def update_broadcast(call: Call[World]) -> dict[str, Any]:
     acct, b = acct_of(call), editable(broadcast_or_404(call))
-    draft = Broadcast(**{k: getattr(b, k) for k in Broadcast.__slots__})  # type: ignore[attr-defined]
-    draft.job = None
+    draft = dataclasses.replace(b, job=None)
     apply_broadcast(call, draft, body_of(call))  # a rejected update changes nothing
     if b.job is not None:
         call.services.jobs.cancel(b.job)
@@ -1100,13 +1131,9 @@ def create_purchase(call: Call[World]) -> Reply:
     products = [{"unit_price": float(i["unit_price"]), "quantity": int(i["quantity"]),
                  "sku": i.get("sku"), "name": str(i["name"]), "pid": i["pid"], "lid": i["lid"]}
                 for i in p["products"]]
-    subtotal = _money(p.get("subtotal"))
-    if subtotal is None:
-        subtotal = round(sum(i["unit_price"] * i["quantity"] for i in products), 2)
-    tax, shipping, discount = (_money(p.get(k)) or 0.0 for k in ("tax", "shipping", "discount"))
-    total = _money(p.get("total"))
-    if total is None:
-        total = round(subtotal + tax + shipping - discount, 2)
+    # assumption I: money fields that were not sent stay null
+    subtotal, tax, shipping, discount, total = (
+        _money(p.get(k)) for k in ("subtotal", "tax", "shipping", "discount", "total"))
     email = str(p["email_address"]).strip()
     existing = acct.purchases.by("txn", str(p["transaction_id"]))
     when = parse_time(p.get("transaction_time")) or call.clock.now()
@@ -1117,9 +1144,10 @@ def create_purchase(call: Call[World]) -> Reply:
     subscriber, _ = find_or_create(world, acct, email, p.get("first_name"), None, "active")
     acct.purchases.put(purchase.id, purchase)  # an existing transaction_id is updated
     shaped = purchase_json(purchase)
-    fire(world, acct, "purchase.purchase_create", shaped)
-    for item in products:
-        fire_subscriber(world, acct, "subscriber.product_purchase", subscriber, item["pid"])
+    if existing is None:  # an update of a known transaction is not a new purchase
+        fire(world, acct, "purchase.purchase_create", shaped)
+        for item in products:
+            fire_subscriber(world, acct, "subscriber.product_purchase", subscriber, item["pid"])
     return json_reply(201, shaped)
 
 

@@ -8,15 +8,28 @@ from typing import Any
 import yaml
 from faker import Faker
 
-from .convertkit import (Account, Broadcast, CustomField, Form, Purchase, Sequence, Subscriber,
-                         Subscription, Tag, World, field_key, parse_time, schedule_broadcast)
+from .convertkit import (
+    Account,
+    Broadcast,
+    CustomField,
+    Form,
+    Purchase,
+    Sequence,
+    Subscriber,
+    Subscription,
+    Tag,
+    World,
+    field_key,
+    parse_time,
+    schedule_broadcast,
+)
 
 
 @functools.lru_cache(maxsize=8)
 def _spec(path: str, seed: int | None) -> dict[str, Any]:
     """The fixture file with its generated subscribers expanded; cached, never mutated."""
     with open(path, encoding="utf-8") as fh:
-        spec = yaml.safe_load(fh)
+        spec: dict[str, Any] = yaml.safe_load(fh)
     for acct in spec["accounts"]:
         gen = acct.get("subscribers") or {}
         if isinstance(gen, dict):
@@ -71,7 +84,8 @@ def load_world(world: World, path: str, seed: int | None = None) -> World:
         born = _ts(a.get("created_at", "2024-01-01T00:00:00Z"))
         for label in a.get("custom_fields", []):
             fid = acct.fields.next_id()
-            acct.fields.put(fid, CustomField(fid, label, field_key(label, (f.key for f in acct.fields))))
+            key = field_key(label, (f.key for f in acct.fields))
+            acct.fields.put(fid, CustomField(fid, label, key))
         tag_ids = []
         for name in a.get("tags", []):
             tid = acct.tags.next_id()

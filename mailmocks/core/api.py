@@ -7,7 +7,8 @@ rate limit), and registers one handler per operationId with `@api.op(...)`. The 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from starlette.datastructures import Headers, QueryParams
 
@@ -141,7 +142,8 @@ class Api(Generic[W]):
         return text_reply(405, "Method Not Allowed", {"allow": ", ".join(allowed)})
 
     def internal_error(self, call: Call[W], exc: Exception) -> Reply:
-        return json_reply(500, {"error": "Internal Server Error", "message": "Something went wrong"})
+        return json_reply(500, {"error": "Internal Server Error",
+                                "message": "Something went wrong"})
 
     def finalize(self, reply: Reply) -> Reply:
         """Last touch on every answer (default media type and the like)."""

@@ -5,12 +5,13 @@ time order (deterministic), and the sandbox's ticker calls `run_due()` in real t
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 Callback = Callable[[], None]
 
@@ -116,6 +117,7 @@ def _to_ts(at: datetime | float) -> float:
     return float(at)
 
 
+@functools.lru_cache(maxsize=65_536)  # created_at and friends repeat on every page served
 def iso(ts: float, millis: bool = True) -> str:
     """UTC ISO-8601 with a Z, as most vendors print it."""
     dt = datetime.fromtimestamp(ts, tz=timezone.utc)

@@ -5,9 +5,10 @@ Nothing here runs per request except the compiled validators themselves.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema_rs
 import yaml
@@ -194,7 +195,7 @@ class Contract:
         return _load_cached(str(Path(path).resolve()))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_cached(path: str) -> Contract:
     with open(path, "rb") as fh:
         return Contract(yaml.safe_load(fh), source=path)

@@ -30,7 +30,7 @@ class Fault:
         return Reply(self.status, self.body, dict(self.headers))
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__slots__}
 
 
 class Faults:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .clock import Clock, Timer
 

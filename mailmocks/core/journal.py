@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -31,7 +32,7 @@ class Entry:
     note: str | None = None
 
     def as_dict(self, redact: Callable[[Any], Any] | None = None) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        out = {k: getattr(self, k) for k in self.__slots__}
         body = out["response_body"]
         if isinstance(body, bytes):
             try:  # stored as sent (clipped); parsed only when someone reads it
@@ -86,6 +87,8 @@ class Journal:
 
 def _clip(body: Any, limit: int = 4096) -> Any:
     """Keep at most `limit` bytes/characters of a body: the journal stays small."""
-    if isinstance(body, (bytes, str)) and len(body) > limit:
-        return body[:limit] + (b"..." if isinstance(body, bytes) else "...")
+    if isinstance(body, bytes) and len(body) > limit:
+        return body[:limit] + b"..."
+    if isinstance(body, str) and len(body) > limit:
+        return body[:limit] + "..."
     return body

@@ -30,7 +30,7 @@ class Message:
         return self.history[-1][0] if self.history else "queued"
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        out = {k: getattr(self, k) for k in self.__slots__}
         out["status"] = self.status
         return out
 

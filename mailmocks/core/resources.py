@@ -1,4 +1,4 @@
-"""Where contracts and fixtures live: the repo's top level in a checkout, package data in a wheel."""
+"""Where contracts and fixtures live: the repo top level in a checkout, package data in a wheel."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -9,8 +9,9 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import httpx
 import orjson
@@ -93,8 +94,8 @@ class Webhooks:
 
     def _attempt(self, delivery: Delivery) -> None:
         started = time.perf_counter()
-        entry = self.journal.start("webhook", delivery.api, self.clock.now(), operation=delivery.event,
-                                   method="POST", path=delivery.url,
+        entry = self.journal.start("webhook", delivery.api, self.clock.now(),
+                                   operation=delivery.event, method="POST", path=delivery.url,
                                    request_body=delivery.payload)
         status: int | None = None
         text = ""

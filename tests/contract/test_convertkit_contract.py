@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from schemathesis.specs.openapi.checks import unsupported_method
 
 from mailmocks.core.resources import contract_path
 from mailmocks.pytest_plugin import make_mock
 
 MOCK = make_mock("convertkit")
-MOCK.services.limiter.enabled = False  # thousands of calls in seconds; the limit is tested elsewhere
+MOCK.services.limiter.enabled = False  # thousands of calls; the limit is tested elsewhere
 
 schema = schemathesis.openapi.from_path(contract_path("convertkit.yaml"))
 schema.app = MOCK.app

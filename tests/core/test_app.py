@@ -2,13 +2,24 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
-from mailmocks.core import (Api, ApiApp, Call, Contract, ContractViolation, HttpError, Policy,
-                            Reply, Services, json_reply)
+from mailmocks.core import (
+    Api,
+    ApiApp,
+    Call,
+    Contract,
+    ContractViolation,
+    HttpError,
+    Policy,
+    Reply,
+    Services,
+    json_reply,
+)
 from mailmocks.core.ratelimit import Decision
 from mailmocks.transport import SyncASGITransport
 
