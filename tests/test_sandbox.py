@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from mailmocks.pytest_plugin import ConvertKitMock
+from mailmocks.testing.convertkit import Mock as ConvertKitMock
 
 
 def wait_for(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
