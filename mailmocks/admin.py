@@ -35,7 +35,9 @@ def build_admin(sandbox: Sandbox) -> Starlette:
     s = sandbox.services
 
     async def index(request: Request) -> HTMLResponse:
-        return HTMLResponse(inbox_page(sandbox))
+        q = request.query_params
+        selected = int(q["m"]) if q.get("m", "").isdigit() else None
+        return HTMLResponse(inbox_page(sandbox, selected, q.get("api") or None))
 
     async def status(request: Request) -> Response:
         return _json({"apis": {n: {"base_path": f"/{n}", "pending_operations": a.pending,
@@ -111,26 +113,56 @@ def build_admin(sandbox: Sandbox) -> Starlette:
     ])
 
 
-def inbox_page(sandbox: Sandbox) -> str:
-    """The inspector: what would have been sent, newest first, and the latest requests."""
+def inbox_page(sandbox: Sandbox, selected: int | None = None, api: str | None = None) -> str:
+    """The inspector: what would have been sent, newest first, the chosen one previewed."""
     s = sandbox.services
+    every = s.outbox.messages(api)
+    messages = list(reversed(every[-200:]))
+    chosen = s.outbox.get(selected) if selected is not None else None
+    if chosen is None and messages:
+        chosen = messages[0]
+    q = f"&api={escape(api)}" if api else ""
     rows = "".join(
-        f"<tr><td>{m.id}</td><td>{escape(m.api)}</td><td>{escape(m.kind)}</td>"
-        f"<td>{escape(m.to)}</td><td><a href='/_admin/outbox/{m.id}/html'>{escape(m.subject)}</a>"
-        f"</td><td>{escape(m.status)}</td></tr>"
-        for m in reversed(s.outbox.messages()[-200:]))
+        f"<tr class='msg{' sel' if chosen is m else ''}' data-id='{m.id}'>"
+        f"<td><a href='/?m={m.id}{q}'>{escape(m.subject) or '(no subject)'}</a></td>"
+        f"<td>{escape(m.to)}</td><td>{escape(m.api)}</td><td>{escape(m.kind)}</td>"
+        f"<td>{escape(m.status)}</td></tr>"
+        for m in messages)
+    preview = "<p class='empty'>Nothing sent yet.</p>"
+    if chosen is not None:
+        history = ", ".join(f"{escape(st)} {escape(at)}" for st, at in chosen.history)
+        preview = (
+            f"<h2 id='subject'>{escape(chosen.subject)}</h2>"
+            f"<p class='meta'>From <b>{escape(chosen.sender)}</b> to <b id='to'>"
+            f"{escape(chosen.to)}</b> · {escape(chosen.channel)} · {history}</p>"
+            f"<iframe id='preview' title='rendered message' sandbox "
+            f"src='/_admin/outbox/{chosen.id}/html'></iframe>"
+            f"<details><summary>Text part</summary><pre>{escape(chosen.text)}</pre></details>"
+            f"<details><summary>Template</summary><pre>{escape(chosen.template)}</pre></details>")
     calls = "".join(
         f"<tr><td>{escape(e.api)}</td><td>{escape(e.method)} {escape(e.path)}</td>"
         f"<td>{escape(str(e.operation))}</td><td>{e.status}</td></tr>"
-        for e in reversed(s.journal.entries()[-50:]))
-    apis = "".join(f"<li><code>/{escape(n)}</code> — {escape(a.api.title)}</li>"
-                   for n, a in sandbox.apps.items())
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>mailmocks</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2rem}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}</style></head><body>
-<h1>mailmocks sandbox</h1><p>Clock: {iso(s.clock.now())}{' (frozen)' if s.clock.frozen else ''}</p>
-<ul>{apis}</ul>
-<h2>Outbox</h2><table id="outbox"><tr><th>#</th><th>API</th><th>kind</th><th>to</th>
-<th>subject</th><th>status</th></tr>{rows}</table>
+        for e in reversed(s.journal.entries()[-30:]))
+    tabs = " ".join(
+        f"<a href='/?api={escape(n)}'{' class=on' if api == n else ''}>{escape(a.api.title)}</a>"
+        for n, a in sandbox.apps.items())
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>mailmocks inbox</title>
+<style>
+body{{font-family:system-ui,sans-serif;margin:0;color:#222}}
+header{{background:#233;color:#fff;padding:.6rem 1rem}} header a{{color:#cde;margin-right:1rem}}
+header a.on{{color:#fff;font-weight:bold}} main{{display:flex;gap:1rem;padding:1rem}}
+#list{{flex:1.2;min-width:30rem}} #view{{flex:1}} table{{border-collapse:collapse;width:100%}}
+td:first-child{{max-width:16rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}}
+td,th{{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem}}
+tr.sel{{background:#eef6ff}} iframe{{width:100%;height:26rem;border:1px solid #ccc}}
+.meta{{color:#555;font-size:.85rem}}
+</style></head><body>
+<header><b>mailmocks</b> · clock {iso(s.clock.now())}{' (frozen)' if s.clock.frozen else ''}
+ · <a href="/"{'' if api else ' class=on'}>All</a> {tabs}</header>
+<main><section id="list"><h2>Outbox ({len(every)}{
+    f", newest {len(messages)} listed" if len(every) > len(messages) else ""})</h2>
+<table id="outbox"><tr><th>subject</th><th>to</th><th>API</th><th>kind</th><th>status</th></tr>
+{rows}</table>
 <h2>Recent requests</h2><table id="journal"><tr><th>API</th><th>request</th><th>operation</th>
-<th>status</th></tr>{calls}</table></body></html>"""
+<th>status</th></tr>{calls}</table></section>
+<section id="view">{preview}</section></main></body></html>"""
