@@ -37,11 +37,13 @@ class Sandbox:
         self.admin = build_admin(self)
 
     def _build(self) -> None:
-        self.apps = {}
         for name in self.names:
             api = apis.load(name)
             world = api.new_world(self.services, self.fixtures.get(name), self.seed)
-            self.apps[name] = ApiApp(api, world, self.services, strict=self.strict)
+            if name in self.apps:  # a reset: same app objects, new state
+                self.apps[name].replace_world(world)
+            else:
+                self.apps[name] = ApiApp(api, world, self.services, strict=self.strict)
 
     def world(self, name: str) -> Any:
         return self.apps[name].world

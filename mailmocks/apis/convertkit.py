@@ -194,9 +194,10 @@ class Account:
     """One ConvertKit account: its credentials and everything stored in it."""
 
     def __init__(self, id: int, name: str, email: str, plan_type: str, api_key: str,
-                 api_secret: str) -> None:
+                 api_secret: str, subscriber_limit: int | None = None) -> None:
         self.id, self.name, self.email, self.plan_type = id, name, email, plan_type
         self.api_key, self.api_secret = api_key, api_secret
+        self.subscriber_limit = subscriber_limit  # the plan's cap; None: unlimited
         self.subscribers: Table[Subscriber] = Table(
             unique={"email": lambda s: s.email.lower()},
             groups={"listing": lambda s: "cancelled" if s.state == "cancelled" else "live"})
@@ -481,12 +482,15 @@ def apply_fields(acct: Account, s: Subscriber, values: Any) -> None:
 
 
 def find_or_create(world: World, acct: Account, email: str, first_name: Any,
-                   fields: Any, state: str) -> tuple[Subscriber, bool]:
+                   fields: Any, state: str, capped: bool = False) -> tuple[Subscriber, bool]:
     """The subscriber for `email` with `first_name`/`fields` saved onto it; True if new."""
     now = world.services.clock.now()
     s = acct.subscribers.by("email", email.lower())
     created = s is None
     if s is None:
+        limit = acct.subscriber_limit
+        if capped and limit is not None and len(acct.subscribers) >= limit:
+            raise error(403, "Forbidden", "This account has reached its plan's subscriber limit")
         s = Subscriber(acct.subscribers.next_id(), email, None, state, now, now)
     if isinstance(first_name, str):
         s.first_name = first_name
@@ -537,7 +541,8 @@ def subscribe(call: Call[World], kind: str, target_id: int) -> dict[str, Any]:
     existing = acct.subscribers.by("email", email.lower())
     wanted = "inactive" if double_opt_in else "active"
     first_name = body.get("first_name", body.get("name"))
-    s, created = find_or_create(world, acct, email, first_name, body.get("fields"), wanted)
+    s, created = find_or_create(world, acct, email, first_name, body.get("fields"), wanted,
+                                capped=True)
     if not created and s.state != "active":
         if double_opt_in:  # a double-opt-in form waits for the confirmation click
             if s.state == "cancelled":

@@ -80,7 +80,8 @@ def load_world(world: World, path: str, seed: int | None = None) -> World:
     now = world.services.clock.now()
     for a in spec["accounts"]:
         acct = world.add(Account(a["id"], a["name"], a["primary_email_address"],
-                                 a.get("plan_type", "free"), a["api_key"], a["api_secret"]))
+                                 a.get("plan_type", "free"), a["api_key"], a["api_secret"],
+                                 a.get("subscriber_limit")))
         born = _ts(a.get("created_at", "2024-01-01T00:00:00Z"))
         for label in a.get("custom_fields", []):
             fid = acct.fields.next_id()

@@ -47,13 +47,22 @@ class ApiApp:
         contract = api.contract
         missing = [oid for oid in contract.operations if oid not in api.handlers]
         self.pending = missing  # answered like an unknown route until bound
-        routes = []
+        self._contract_routes: list[Route] = []
         paths = contract.paths
         # Static segments before templated ones, so /v3/unsubscribe never reads as an id.
         for path in sorted(paths, key=lambda p: (p.count("{"), p)):
-            routes.append(Route(path, self._endpoint(paths[path]), methods=ALL_METHODS))
-        routes.extend(api.extra_routes(world, services))
-        self.router = Router(routes, default=self._no_route)
+            self._contract_routes.append(
+                Route(path, self._endpoint(paths[path]), methods=ALL_METHODS))
+        self.router = self._router()
+
+    def _router(self) -> Router:
+        routes = [*self._contract_routes, *self.api.extra_routes(self.world, self.services)]
+        return Router(routes, default=self._no_route)
+
+    def replace_world(self, world: Any) -> None:
+        """Serve a new world (a sandbox reset) from this same app object."""
+        self.world = world
+        self.router = self._router()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.router(scope, receive, send)

@@ -1080,3 +1080,19 @@ def test_every_response_in_this_module_was_on_contract(convertkit_mock: Any, ck:
     assert convertkit_mock.app.strict is True
     ck.get_account()
     assert convertkit_mock.app.violations == []
+
+
+# -- the plan's subscriber limit (assumption M) -------------------------------------------------
+def test_subscribe_beyond_the_plan_limit_is_403_and_stores_nothing(convertkit_mock: Any) -> None:
+    other = convertkit_mock.world.accounts[1002]  # subscriber_limit 6, 5 generated
+    http = convertkit_mock.http
+    body = {"api_key": OTHER_KEY, "email": "sixth@other.test"}
+    assert http.post("/v3/forms/3101/subscribe", json=body).status_code == 200
+    over = http.post("/v3/forms/3101/subscribe", json={**body, "email": "seventh@other.test"})
+    assert over.status_code == 403
+    assert over.json() == {"error": "Forbidden",
+                           "message": "This account has reached its plan's subscriber limit"}
+    assert other.subscribers.by("email", "seventh@other.test") is None
+    again = http.post("/v3/forms/3101/subscribe", json={**body, "first_name": "Six"})
+    assert again.status_code == 200  # a known address is still found and updated
+    assert other.subscribers.by("email", "sixth@other.test").first_name == "Six"

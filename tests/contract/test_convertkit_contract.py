@@ -52,6 +52,10 @@ def test_operation_matches_contract(case: Any) -> None:
 
 
 class ConvertKitStateMachine(schema.as_state_machine()):  # type: ignore[misc]
+    def setup(self) -> None:
+        # Each scenario starts from the fixtures, so hypothesis can replay it exactly.
+        MOCK.sandbox.reset()
+
     def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
         case.validate_response(response, excluded_checks=EXCLUDED, **kwargs)
 
