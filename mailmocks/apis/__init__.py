@@ -9,6 +9,7 @@ from typing import Any
 
 REGISTRY: dict[str, str] = {
     "convertkit": "mailmocks.apis.convertkit:api",
+    "botamp": "mailmocks.apis.botamp:api",
 }
 
 

@@ -1,0 +1,73 @@
+"""Build a Botamp world from fixtures/botamp.yaml (deterministic: Faker with a seed)."""
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from datetime import datetime
+from typing import Any
+
+import yaml
+from faker import Faker
+
+from .botamp import Account, Subscriber, World
+
+
+@functools.lru_cache(maxsize=8)
+def _spec(path: str, seed: int | None) -> dict[str, Any]:
+    """The fixture file with its generated subscribers expanded; cached, never mutated."""
+    with open(path, encoding="utf-8") as fh:
+        spec: dict[str, Any] = yaml.safe_load(fh)
+    for acct in spec["accounts"]:
+        gen = acct.get("subscribers") or {}
+        if isinstance(gen, dict):
+            acct["subscribers"] = _generate(acct, gen, seed)
+    return spec
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _generate(acct: dict[str, Any], gen: dict[str, Any], seed: int | None) -> list[dict[str, Any]]:
+    fake = Faker()
+    fake.seed_instance(gen.get("seed", 0) if seed is None else seed)
+    start = _ts(acct.get("created_at", "2024-01-01T00:00:00Z"))
+    tags = list(acct.get("tags", []))
+    people = []
+    for i in range(1, int(gen.get("generate", 0)) + 1):
+        first, last = fake.first_name(), fake.last_name()
+        person: dict[str, Any] = {
+            "email": f"{_slug(first)}.{_slug(last)}.{i}@{fake.free_email_domain()}",
+            "name": f"{first} {last}",
+            "created_at": start + i * 3600.0,
+            "tags": sorted(fake.random_elements(
+                tags, length=min(len(tags), fake.random_int(0, 2)), unique=True)) if tags else [],
+        }
+        if fake.boolean(70):
+            person.update(job_title=fake.job(), company_name=fake.company(),
+                          website=f"https://www.{_slug(last)}{i}.com")
+        if fake.boolean(60):
+            person.update(country=fake.country(), address=fake.street_address(),
+                          postal_code=fake.postcode())
+        if fake.boolean(50):
+            person["birthday"] = fake.date_of_birth(minimum_age=18, maximum_age=80).isoformat()
+        people.append(person)
+    return people
+
+
+def _ts(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def load_world(world: World, path: str, seed: int | None = None) -> World:
+    spec = copy.deepcopy(_spec(path, seed))
+    for a in spec["accounts"]:
+        acct = world.add(Account(a["id"], a["name"], a["owner_email"], a["api_key"],
+                                 a.get("undeliverable_domains") or ()))
+        for p in a.get("subscribers", []):
+            sid = acct.subscribers.next_id()
+            created = p.pop("created_at")
+            acct.subscribers.put(sid, Subscriber(sid, created_at=created, updated_at=created,
+                                                 **p))
+    return world
