@@ -1,6 +1,7 @@
 """The pytest examples of README.md, run as written (keep the two in step)."""
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,13 @@ TESTS = readme_tests()
 
 
 def test_readme_has_examples() -> None:
-    assert {"test_signup_sends_a_confirmation", "test_scheduled_broadcast"} <= set(TESTS)
+    assert {"test_signup_sends_a_confirmation", "test_scheduled_broadcast",
+            "test_batch_is_applied_later_and_reported"} <= set(TESTS)
 
 
 @pytest.mark.parametrize("name", sorted(TESTS))
-def test_readme_example(name: str, convertkit_mock: Any) -> None:
-    TESTS[name](convertkit_mock)
+def test_readme_example(name: str, request: pytest.FixtureRequest) -> None:
+    example = TESTS[name]
+    # each example names the fixture it needs (convertkit_mock, botamp_mock, ...)
+    fixtures = [request.getfixturevalue(p) for p in inspect.signature(example).parameters]
+    example(*fixtures)
