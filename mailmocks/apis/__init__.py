@@ -10,6 +10,7 @@ from typing import Any
 REGISTRY: dict[str, str] = {
     "convertkit": "mailmocks.apis.convertkit:api",
     "botamp": "mailmocks.apis.botamp:api",
+    "parcelvoy": "mailmocks.apis.parcelvoy:api",
 }
 
 

@@ -1,0 +1,334 @@
+"""Parcelvoy's state: projects and their keys, users, events, subscriptions, campaigns,
+templates, sends and journeys, kept like its database tables (global ids, `project_id`
+columns), and the JSON each one is shown as.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...core import Services, Table, iso
+
+ROLES = ("support", "editor", "admin")  # ascending
+CHANNELS = ("email", "text", "push", "webhook")
+UNSUBSCRIBED, SUBSCRIBED, OPTED_IN = 0, 1, 2
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(slots=True)
+class Project:
+    id: int
+    name: str
+    locale: str = "en"
+    timezone: str = "UTC"
+    text_opt_out_message: str | None = None
+    text_help_message: str | None = None
+    link_wrap_email: bool = False
+    link_wrap_push: bool = False
+
+
+@dataclass(slots=True)
+class Key:
+    value: str
+    project_id: int
+    name: str
+    role: str = "support"
+    deleted_at: float | None = None
+
+    @property
+    def scope(self) -> str:
+        """From the prefix only, as the auth middleware decides it."""
+        return "public" if self.value.startswith("pk_") else "secret"
+
+
+@dataclass(slots=True)
+class Device:
+    device_id: str
+    token: str | None = None
+    os: str | None = None
+    os_version: str | None = None
+    model: str | None = None
+    app_build: str | None = None
+    app_version: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__
+                if k in ("device_id", "token") or getattr(self, k) is not None}
+
+
+@dataclass(slots=True)
+class User:
+    id: int
+    project_id: int
+    anonymous_id: str
+    external_id: str | None
+    created_at: float
+    updated_at: float
+    email: str | None = None
+    phone: str | None = None
+    timezone: str | None = None
+    locale: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    devices: list[Device] | None = None
+
+
+@dataclass(slots=True)
+class UserEvent:
+    id: int
+    project_id: int
+    user_id: int
+    name: str
+    data: dict[str, Any]
+    created_at: float
+
+
+@dataclass(slots=True)
+class Subscription:
+    id: int
+    project_id: int
+    name: str
+    channel: str
+    created_at: float
+    updated_at: float
+
+
+@dataclass(slots=True)
+class UserSubscription:
+    id: int
+    subscription_id: int
+    user_id: int
+    state: int
+    created_at: float
+    updated_at: float
+
+
+@dataclass(slots=True)
+class Provider:
+    id: int
+    project_id: int
+    name: str
+    type: str  # e.g. smtp, twilio, local
+    group: str  # the channel it sends
+    created_at: float
+    rate_limit: int | None = None
+    fail: str | None = None  # a fake-only switch: every send through it fails with this error
+
+
+@dataclass(slots=True)
+class Campaign:
+    id: int
+    project_id: int
+    name: str
+    type: str  # blast | trigger
+    channel: str
+    state: str
+    subscription_id: int
+    provider_id: int
+    created_at: float
+    updated_at: float
+    list_ids: list[int] | None = None
+    exclusion_list_ids: list[int] | None = None
+    send_in_user_timezone: bool = False
+    send_at: str | None = None
+    tags: list[str] = field(default_factory=list)
+    sent: int = 0
+    total: int = 0
+    deleted_at: float | None = None
+
+
+@dataclass(slots=True)
+class Template:
+    id: int
+    project_id: int
+    campaign_id: int
+    type: str
+    locale: str
+    data: dict[str, Any]
+    created_at: float
+    updated_at: float
+
+
+@dataclass(slots=True)
+class CampaignSend:
+    id: int
+    campaign_id: int
+    user_id: int
+    reference_id: str
+    reference_type: str | None
+    state: str  # pending | sent | throttled | failed | bounced | aborted
+    send_at: float
+    created_at: float
+    updated_at: float
+    error: str | None = None  # why it failed or was aborted (the fake's note)
+    message_ids: list[int] = field(default_factory=list)  # what reached the outbox
+
+
+@dataclass(slots=True)
+class JourneyStep:
+    id: int
+    type: str  # entrance (the only kind the fake runs)
+    event_name: str | None = None  # an entrance entered by this event name
+
+
+@dataclass(slots=True)
+class Journey:
+    id: int
+    project_id: int
+    name: str
+    published: bool
+    steps: dict[int, JourneyStep]
+
+
+@dataclass(slots=True)
+class JourneyEntrance:
+    id: int
+    journey_id: int
+    user_id: int
+    step_id: int
+    created_at: float
+    ended_at: float | None = None
+
+
+class World:
+    """Every project the fake knows, its keys, and the tables of the platform."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.public_url = "http://127.0.0.1:8025/parcelvoy"  # updated by each request
+        self.projects: dict[int, Project] = {}
+        self.keys: dict[str, Key] = {}
+        self.users: Table[User] = Table(
+            unique={"external": lambda u: (u.project_id, u.external_id)
+                    if u.external_id is not None else None,
+                    "anonymous": lambda u: (u.project_id, u.anonymous_id)},
+            groups={"project": lambda u: u.project_id})
+        self.events: Table[UserEvent] = Table(groups={"user": lambda e: e.user_id})
+        self.subscriptions: Table[Subscription] = Table(groups={"project": lambda s: s.project_id})
+        self.user_subscriptions: Table[UserSubscription] = Table(
+            unique={"pair": lambda us: (us.user_id, us.subscription_id)},
+            groups={"user": lambda us: us.user_id})
+        self.providers: Table[Provider] = Table(groups={"project": lambda p: p.project_id})
+        self.campaigns: Table[Campaign] = Table(groups={"project": lambda c: c.project_id})
+        self.templates: Table[Template] = Table(groups={"project": lambda t: t.project_id,
+                                                        "campaign": lambda t: t.campaign_id})
+        self.sends: Table[CampaignSend] = Table(
+            unique={"key": lambda s: (s.campaign_id, s.user_id, s.reference_id)},
+            groups={"campaign": lambda s: s.campaign_id, "user": lambda s: s.user_id})
+        self.journeys: Table[Journey] = Table(groups={"project": lambda j: j.project_id})
+        self.entrances: Table[JourneyEntrance] = Table(groups={"user": lambda e: e.user_id})
+
+    @property
+    def now(self) -> float:
+        return self.services.clock.now()
+
+    @property
+    def default(self) -> Project:
+        return next(iter(self.projects.values()))
+
+    def keys_of(self, project_id: int) -> list[Key]:
+        return [k for k in self.keys.values() if k.project_id == project_id]
+
+    # -- lookups the platform does by (project, identity) ------------------------------
+    def user_by_external(self, project_id: int, external_id: str) -> User | None:
+        return self.users.by("external", (project_id, external_id))
+
+    def find_user(self, project_id: int, external_id: Any, anonymous_id: Any) -> User | None:
+        """By external_id OR anonymous_id; when both match different users, external wins."""
+        if isinstance(external_id, str):
+            found = self.user_by_external(project_id, external_id)
+            if found is not None:
+                return found
+        if isinstance(anonymous_id, str):
+            return self.users.by("anonymous", (project_id, anonymous_id))
+        return None
+
+    def subscription_state(self, user: User, subscription_id: int) -> int:
+        row = self.user_subscriptions.by("pair", (user.id, subscription_id))
+        return SUBSCRIBED if row is None else row.state  # no row means subscribed
+
+    def live_campaign(self, project_id: int, campaign_id: int) -> Campaign | None:
+        c = self.campaigns.get(campaign_id)
+        if c is None or c.project_id != project_id or c.deleted_at is not None:
+            return None
+        return c
+
+
+# -- JSON, as the platform's models serialise ---------------------------------------------
+def _names(data: dict[str, Any]) -> tuple[Any, Any, Any]:
+    first = data.get("first_name") or data.get("firstName") or data.get("name")
+    last = data.get("last_name") or data.get("lastName") or data.get("surname")
+    full = data.get("full_name") or data.get("fullName")
+    if not full and (first or last):
+        full = " ".join(str(p) for p in (first, last) if p)
+    return (_str_or_none(first), _str_or_none(last), _str_or_none(full))
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def user_json(u: User) -> dict[str, Any]:
+    first, last, full = _names(u.data)
+    return {"id": u.id, "project_id": u.project_id, "anonymous_id": u.anonymous_id,
+            "external_id": u.external_id, "email": u.email, "phone": u.phone,
+            "timezone": u.timezone, "locale": u.locale, "data": u.data,
+            "devices": None if u.devices is None else [d.as_json() for d in u.devices],
+            "first_name": first, "last_name": last, "full_name": full,
+            "created_at": iso(u.created_at), "updated_at": iso(u.updated_at)}
+
+
+def event_json(e: UserEvent) -> dict[str, Any]:
+    return {"id": e.id, "project_id": e.project_id, "user_id": e.user_id, "name": e.name,
+            "data": e.data, "created_at": iso(e.created_at), "updated_at": iso(e.created_at)}
+
+
+def subscription_json(s: Subscription) -> dict[str, Any]:
+    return {"id": s.id, "project_id": s.project_id, "name": s.name, "channel": s.channel,
+            "created_at": iso(s.created_at), "updated_at": iso(s.updated_at)}
+
+
+def user_subscription_json(us: UserSubscription, s: Subscription) -> dict[str, Any]:
+    return {"id": us.id, "subscription_id": s.id, "name": s.name, "channel": s.channel,
+            "state": us.state, "created_at": iso(us.created_at),
+            "updated_at": iso(us.updated_at)}
+
+
+def provider_json(p: Provider) -> dict[str, Any]:
+    return {"id": p.id, "project_id": p.project_id, "name": p.name, "type": p.type,
+            "group": p.group, "rate_limit": p.rate_limit, "created_at": iso(p.created_at),
+            "updated_at": iso(p.created_at)}
+
+
+def template_json(t: Template) -> dict[str, Any]:
+    return {"id": t.id, "project_id": t.project_id, "campaign_id": t.campaign_id,
+            "type": t.type, "locale": t.locale, "data": t.data,
+            "created_at": iso(t.created_at), "updated_at": iso(t.updated_at)}
+
+
+def campaign_json(world: World, c: Campaign, full: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": c.id, "project_id": c.project_id, "name": c.name, "type": c.type,
+        "channel": c.channel, "state": c.state, "subscription_id": c.subscription_id,
+        "provider_id": c.provider_id, "list_ids": c.list_ids,
+        "exclusion_list_ids": c.exclusion_list_ids,
+        "send_in_user_timezone": c.send_in_user_timezone, "send_at": c.send_at,
+        "delivery": {"sent": c.sent, "total": c.total, "opens": 0, "clicks": 0},
+        "tags": c.tags, "created_at": iso(c.created_at), "updated_at": iso(c.updated_at)}
+    if full:
+        out["templates"] = [template_json(t) for t in templates_of(world, c)]
+        sub = world.subscriptions.get(c.subscription_id)
+        if sub is not None:
+            out["subscription"] = subscription_json(sub)
+        provider = world.providers.get(c.provider_id)
+        if provider is not None:
+            out["provider"] = provider_json(provider)
+    return out
+
+
+def templates_of(world: World, c: Campaign) -> list[Template]:
+    return [t for i in world.templates.ids("campaign", c.id)
+            if (t := world.templates.get(i)) is not None]
