@@ -28,14 +28,64 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve only this API (repeatable; default: all)")
     serve.add_argument("--strict", action="store_true",
                        help="check every response against the contract (as the tests do)")
+    _add_billetto(sub)
     return parser
+
+
+def _add_billetto(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    billetto = sub.add_parser("billetto", help="fire signed Billetto webhooks")
+    verbs = billetto.add_subparsers(dest="verb", required=True)
+    emit = verbs.add_parser(
+        "emit", help="send one Billetto webhook event",
+        description="Ask a running sandbox to send one signed Billetto event (journaled "
+                    "there), or build, sign and post it from here with --direct.")
+    emit.add_argument("action", choices=["order.completed", "attendee.created",
+                                         "event.published", "event.updated", "event.cancelled"])
+    emit.add_argument("--url", help="where to POST it (default: the sandbox's registered targets)")
+    emit.add_argument("--secret", help="signing secret (default: the sandbox's)")
+    emit.add_argument("--data", default=None, metavar="JSON",
+                      help='fields to set in "data", e.g. \'{"id": 123456}\'')
+    emit.add_argument("--sandbox", default="http://127.0.0.1:8025",
+                      help="the running sandbox (default http://127.0.0.1:8025)")
+    emit.add_argument("--direct", action="store_true",
+                      help="send from this process (needs --url and --secret)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "billetto":
+        return billetto_emit(args)
     return 2
+
+
+def billetto_emit(args: argparse.Namespace) -> int:
+    import json
+
+    import httpx
+
+    from . import billetto
+
+    try:
+        data = json.loads(args.data) if args.data else None
+    except json.JSONDecodeError as exc:
+        print(f"mailmocks: --data is not JSON: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.direct:
+            if not (args.url and args.secret):
+                print("mailmocks: --direct needs --url and --secret", file=sys.stderr)
+                return 2
+            result = billetto.emit_direct(args.action, args.url, args.secret, data=data)
+        else:
+            result = billetto.emit_via_sandbox(args.sandbox, args.action, args.url,
+                                               secret=args.secret, data=data)
+    except (httpx.HTTPError, RuntimeError) as exc:
+        print(f"mailmocks: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, default=str))
+    return 0
 
 
 def serve(args: argparse.Namespace) -> int:

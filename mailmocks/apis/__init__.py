@@ -9,6 +9,7 @@ from typing import Any
 
 REGISTRY: dict[str, str] = {
     "convertkit": "mailmocks.apis.convertkit:api",
+    "highlevel": "mailmocks.apis.highlevel:api",
     "botamp": "mailmocks.apis.botamp:api",
     "parcelvoy": "mailmocks.apis.parcelvoy:api",
 }

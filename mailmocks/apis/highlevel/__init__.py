@@ -1,0 +1,11 @@
+"""HighLevel API v2 (Blogs, Emails builder and schedule) fed by Billetto webhooks.
+
+`api` is what the registry loads; the modules: `api` (hooks and handlers), `state`,
+`fixtures`, `billetto` (signing and payloads) and `sandbox` (previews, the Billetto emitter).
+"""
+from __future__ import annotations
+
+from .api import HighLevelApi, api
+from .state import World
+
+__all__ = ["HighLevelApi", "World", "api"]

@@ -1,0 +1,165 @@
+"""Billetto's outgoing webhooks, as the sandbox emits them towards a HighLevel integration.
+
+Facts: ../shared/api-facts/billetto.md. A delivery is a JSON POST of
+`{"action": "<resource>.<verb>", "data": {...}}` signed with
+`Billetto-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` under the
+webhook's secret. Receivers should refuse timestamps older than about 300 s.
+
+`sign`/`verify` need nothing but the standard library, so a receiver can reuse them
+(`from mailmocks.billetto import verify`).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any
+
+from faker import Faker
+
+from ...core.clock import iso
+
+SIGNATURE_HEADER = "Billetto-Signature"
+TOLERANCE = 300  # seconds
+ACTIONS = ("order.completed", "attendee.created", "event.published", "event.updated",
+           "event.cancelled")
+USER_AGENT = "Billetto-Webhooks/1.0"
+
+
+class SignatureError(ValueError):
+    """The Billetto-Signature header is missing, malformed, stale or does not match."""
+
+
+def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:
+    """The `Billetto-Signature` header value for `body`."""
+    t = int(time.time()) if timestamp is None else int(timestamp)
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+def verify(body: bytes, header: str | None, secret: str, *, tolerance: float = TOLERANCE,
+           now: float | None = None) -> int:
+    """Check a delivery; returns its timestamp or raises `SignatureError`.
+
+    `body` must be the raw bytes received (not re-serialised JSON). Any of several `v1=`
+    values may match (several are sent while a secret is rotated).
+    """
+    if not header:
+        raise SignatureError(f"missing {SIGNATURE_HEADER} header")
+    parts: dict[str, list[str]] = {}
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if sep:
+            parts.setdefault(key, []).append(value)
+    try:
+        timestamp = int(parts["t"][0])
+    except (KeyError, ValueError):
+        raise SignatureError("no timestamp in the signature header") from None
+    if not parts.get("v1"):
+        raise SignatureError("no v1 signature in the signature header")
+    current = time.time() if now is None else now
+    if tolerance and abs(current - timestamp) > tolerance:
+        raise SignatureError("timestamp outside the tolerance window")
+    expected = sign(body, secret, timestamp).split("v1=", 1)[1]
+    if not any(hmac.compare_digest(expected, given) for given in parts["v1"]):
+        raise SignatureError("signature does not match")
+    return timestamp
+
+
+def is_valid(body: bytes, header: str | None, secret: str, **options: Any) -> bool:
+    try:
+        verify(body, header, secret, **options)
+    except SignatureError:
+        return False
+    return True
+
+
+# -- payloads ------------------------------------------------------------------------------
+class Payloads:
+    """Realistic Billetto objects from a seeded Faker; events are remembered by id, so a
+    later `event.updated` or an order for the same event reads consistently."""
+
+    def __init__(self, events: dict[int, dict[str, Any]], seed: int = 0) -> None:
+        self.fake = Faker(["en_GB", "da_DK"])
+        self.fake.seed_instance(seed)
+        self.events = events
+
+    def build(self, action: str, now: float, data: dict[str, Any] | None = None
+              ) -> dict[str, Any]:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown Billetto action {action!r}; one of {', '.join(ACTIONS)}")
+        resource = action.split(".")[0]
+        overrides = dict(data or {})
+        if resource == "event":
+            obj = self.event(now, overrides.get("id"))
+            obj["state"] = {"published": "published", "updated": obj["state"],
+                            "cancelled": "cancelled"}[action.split(".")[1]]
+            obj.update(overrides)
+            obj["updated_at"] = iso(now, millis=False)
+            self.events[int(obj["id"])] = obj
+        else:
+            event = self.event(now, overrides.get("event"))
+            obj = self.order(now, event) if resource == "order" else self.attendee(now, event)
+            obj.update(overrides)
+        return {"action": action, "data": obj}
+
+    def event(self, now: float, event_id: Any = None) -> dict[str, Any]:
+        if event_id is not None and int(event_id) in self.events:
+            return dict(self.events[int(event_id)])
+        f = self.fake
+        eid = int(event_id) if event_id is not None else f.random_int(100_000, 999_999)
+        name = f"{f.random_element(['Summer', 'Winter', 'Jazz', 'Food', 'Tech', 'Comedy'])} " \
+               f"{f.random_element(['Festival', 'Night', 'Market', 'Meetup', 'Workshop'])} " \
+               f"{f.city()}"
+        starts = now + f.random_int(7, 90) * 86_400
+        capacity = f.random_int(50, 2000)
+        sold = f.random_int(0, capacity // 2)
+        slug = "-".join(name.lower().split())
+        event = {
+            "id": eid, "object": "event", "name": name,
+            "description": f.paragraph(nb_sentences=3),
+            "public_url": f"https://billetto.dk/e/{slug}-billetter-{eid}",
+            "image_url": f"https://images.billetto.test/events/{eid}.jpg",
+            "starts_at": iso(starts, millis=False),
+            "ends_at": iso(starts + f.random_int(2, 8) * 3600, millis=False),
+            "state": "published", "total_capacity": capacity,
+            "availability": {"status": "available", "available": capacity - sold},
+            "location": {"name": f.company(), "address": f.street_address(),
+                         "city": f.city(), "postal_code": f.postcode(), "country": "DK"},
+            "organiser": {"id": f.random_int(1000, 9999), "name": f.company()},
+            "categories": [f.random_element(["music", "food-drink", "business", "arts"])],
+            "ticket_types": [
+                {"id": eid * 10 + i, "name": n, "price": {"amount_in_cents": p, "currency": "DKK"}}
+                for i, (n, p) in enumerate([("Early bird", 14900), ("Standard", 19900)], 1)],
+            "created_at": iso(now - 86_400, millis=False),
+            "updated_at": iso(now, millis=False),
+        }
+        self.events[eid] = event
+        return dict(event)
+
+    def _person(self) -> dict[str, str]:
+        first, last = self.fake.first_name(), self.fake.last_name()
+        domain = self.fake.free_email_domain()
+        return {"first_name": first, "last_name": last,
+                "email": f"{first}.{last}@{domain}".lower().replace(" ", "")}
+
+    def order(self, now: float, event: dict[str, Any]) -> dict[str, Any]:
+        f = self.fake
+        ticket = event["ticket_types"][0]
+        quantity = f.random_int(1, 4)
+        return {"id": f.random_int(1_000_000, 9_999_999), "object": "order", **self._person(),
+                "event": event["id"], "event_name": event["name"], "state": "completed",
+                "quantity": quantity,
+                "total": {"amount_in_cents": ticket["price"]["amount_in_cents"] * quantity,
+                          "currency": ticket["price"]["currency"]},
+                "marketing_consent": f.boolean(60),
+                "created_at": iso(now, millis=False)}
+
+    def attendee(self, now: float, event: dict[str, Any]) -> dict[str, Any]:
+        f = self.fake
+        ticket = f.random_element(event["ticket_types"])
+        return {"id": f.random_int(10_000_000, 99_999_999), "object": "attendee",
+                **self._person(), "event": event["id"], "event_name": event["name"],
+                "order": f.random_int(1_000_000, 9_999_999),
+                "ticket_type": {"id": ticket["id"], "name": ticket["name"]},
+                "checked_in": False, "created_at": iso(now, millis=False)}

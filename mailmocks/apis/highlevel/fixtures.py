@@ -1,0 +1,149 @@
+"""Build a HighLevel world from fixtures/highlevel.yaml (deterministic: Faker with a seed)."""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from faker import Faker
+
+from ...core import Services, iso
+from .api import schedule_publication  # loaded lazily by the api, so no cycle
+from .state import (
+    ALL_SCOPES,
+    READONLY_SCOPES,
+    Author,
+    BlogSite,
+    Category,
+    Location,
+    Post,
+    Schedule,
+    Template,
+    Token,
+    World,
+)
+
+DAY = 86_400.0
+SCOPE_SETS = {"all": ALL_SCOPES, "readonly": READONLY_SCOPES}
+SCHEDULE_STATUSES = ["active"] * 5 + ["pause", "complete", "complete", "cancelled", "draft",
+                                      "retry", "resend-scheduled"]
+EMAIL_STATUSES = {"active": ["scheduled", "processing", "queued", "waiting"],
+                  "complete": ["complete", "success"], "pause": ["paused"],
+                  "cancelled": ["cancelled"], "draft": ["not-started"], "retry": ["error"],
+                  "resend-scheduled": ["scheduled"]}
+
+
+def load_world(services: Services, path: str, seed: int | None = None) -> World:
+    with open(path, encoding="utf-8") as fh:
+        spec: dict[str, Any] = yaml.safe_load(fh)
+    world = World(services, spec.get("seed", 0) if seed is None else seed)
+    limits = spec.get("rate_limits") or {}
+    world.burst_limit = int(limits.get("burst", world.burst_limit))
+    world.burst_window = float(limits.get("interval_ms", 10_000)) / 1000
+    world.daily_limit = int(limits.get("daily", world.daily_limit))
+    world.billetto_secret = str((spec.get("billetto") or {}).get("webhook_secret", "whsec_test"))
+    fake = Faker()
+    fake.seed_instance(world.seed)
+    now = services.clock.now()
+    for n, loc_spec in enumerate(spec["locations"]):
+        loc = world.add(Location(loc_spec["id"], loc_spec["name"]))
+        born = now - 365 * DAY
+        for t in loc_spec.get("tokens", []):
+            scopes = t["scopes"]
+            world.tokens[t["token"]] = Token(
+                t["token"], loc.id,
+                SCOPE_SETS[scopes] if isinstance(scopes, str) else frozenset(scopes), t["name"])
+        _blogs(loc, loc_spec, born)
+        _posts(world, loc, loc_spec.get("posts") or {}, fake, now, prefix=f"66c381b3{n:04x}")
+        _templates(world, loc, loc_spec.get("templates", []), now)
+        _schedules(world, loc, int((loc_spec.get("schedules") or {}).get("generate", 0)), fake,
+                   now, n)
+    return world
+
+
+def _blogs(loc: Location, spec: dict[str, Any], born: float) -> None:
+    domain = spec["blogs"][0]["domain"] if spec.get("blogs") else "blog.example.com"
+    for b in spec.get("blogs", []):
+        loc.blogs.put(loc.blogs.next_id(), BlogSite(b["id"], b["name"], b["domain"]))
+    for c in spec.get("categories", []):
+        loc.categories.put(loc.categories.next_id(), Category(
+            c["id"], c["label"], c["urlSlug"],
+            f"https://{domain}/category/{c['urlSlug']}", born))
+    for a in spec.get("authors", []):
+        slug = "-".join(a["name"].lower().split())
+        loc.authors.put(loc.authors.next_id(), Author(
+            a["id"], a["name"], f"https://{domain}/author/{slug}", born))
+
+
+def _posts(world: World, loc: Location, spec: dict[str, Any], fake: Faker, now: float,
+           prefix: str) -> None:
+    blogs = [b for b in loc.blogs]
+    cats = [c.id for c in loc.categories]
+    authors = [a.id for a in loc.authors]
+    rows = list(spec.get("explicit", []))
+    for i in range(int(spec.get("generate", 0))):
+        title = fake.sentence(nb_words=6).rstrip(".")
+        rows.append({"title": title, "urlSlug": "-".join(title.lower().split()) + f"-{i + 1}",
+                     "status": "PUBLISHED", "blog": 0,
+                     "categories": [fake.random_int(0, len(cats) - 1)],
+                     "author": fake.random_int(0, len(authors) - 1),
+                     "days_ago": fake.random_int(3, 100)})
+    for i, p in enumerate(rows):
+        rid = loc.posts.next_id()
+        blog = blogs[p["blog"]]
+        when = now - p.get("days_ago", 0) * DAY + p.get("days_ahead", 0) * DAY
+        post = Post(
+            rid=rid, id=f"{prefix}{i + 1:012x}", blog_id=blog.id, title=p["title"],
+            description=fake.sentence(nb_words=12), image_url=(
+                f"https://storage.googleapis.com/mailmocks-sandbox/media/{prefix}{i + 1}.jpeg"),
+            image_alt_text=p["title"], raw_html=f"<h1>{p['title']}</h1><p>{fake.paragraph()}</p>",
+            status=p["status"], categories=[cats[c] for c in p["categories"]],
+            tags=fake.words(nb=2), author=authors[p["author"]], url_slug=p["urlSlug"],
+            canonical_link=f"https://{blog.domain}/post/{p['urlSlug']}", published_at=when,
+            updated_at=min(when, now), current_version=f"{prefix}{i + 1:012x}"[::-1],
+            word_count=float(fake.random_int(200, 1500)))
+        loc.posts.put(rid, post)
+        schedule_publication(world, loc, post)
+
+
+def _templates(world: World, loc: Location, specs: list[dict[str, Any]], now: float) -> None:
+    made: list[Template] = []
+    for t in specs:
+        when = now - t.get("days_ago", 0) * DAY
+        kind = t["type"]
+        template = Template(
+            rid=loc.templates.next_id(), id=world.short_id(), name=t["name"],
+            template_type=kind, updated_by=t.get("updatedBy", ""), version="2",
+            date_added=when, last_updated=when,
+            parent_id=made[t["parent"]].id if "parent" in t else "",
+            archived=bool(t.get("archived", False)), html=t.get("html", ""),
+            editor_type=None if kind == "folder" else kind)
+        loc.templates.put(template.rid, template)
+        made.append(template)
+
+
+def _schedules(world: World, loc: Location, n: int, fake: Faker, now: float, k: int) -> None:
+    templates = [t for t in loc.templates if t.template_type != "folder"]
+    for i in range(n):
+        status = SCHEDULE_STATUSES[i % len(SCHEDULE_STATUSES)]
+        sid = f"{k:02x}5a1f0e2b3c4d{i + 1:010x}"
+        created = now - fake.random_int(1, 200) * DAY
+        template = templates[i % len(templates)] if templates else None
+        tid = template.id if template else ""
+        fields = {
+            "name": f"{fake.catch_phrase()} campaign", "repeatAfter": "", "id": sid,
+            "parentId": "", "childCount": 0, "campaignType": "email",
+            "bulkActionVersion": "v2", "_id": sid, "status": status,
+            "sendDays": ["Monday", "Wednesday", "Friday"] if i % 3 == 0 else [],
+            "deleted": False, "migrated": True, "archived": i % 7 == 6, "hasTracking": True,
+            "isPlainText": False, "hasUtmTracking": i % 2 == 0,
+            "enableResendToUnopened": i % 4 == 0, "locationId": loc.id, "templateId": tid,
+            "templateType": template.template_type if template else "html",
+            "createdAt": iso(created), "updatedAt": iso(created + DAY), "__v": 0,
+            "documentId": f"{sid[::-1]}",
+            "downloadUrl": f"https://storage.googleapis.com/mailmocks-sandbox/campaigns/{sid}.html",
+            "templateDataDownloadUrl": (
+                f"https://storage.googleapis.com/mailmocks-sandbox/campaigns/{sid}.json"),
+            "child": []}
+        email_status = EMAIL_STATUSES[status][i % len(EMAIL_STATUSES[status])]
+        rid = loc.schedules.next_id()
+        loc.schedules.put(rid, Schedule(rid, sid, email_status, fields))

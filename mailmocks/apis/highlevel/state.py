@@ -1,0 +1,190 @@
+"""HighLevel's state: locations (sub-accounts) with their blogs and email builder, and tokens.
+
+Every record lives in a `Table` of its location, found by its string id through a unique
+index; posts are also unique by `urlSlug` (per location) and grouped by blog and status so a
+filtered, paged list never scans other blogs.
+"""
+from __future__ import annotations
+
+import random
+import string
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...core import Services, Table
+from ...core.ratelimit import Decision
+
+VERSIONS = ("2021-07-28", "v3")
+ALL_SCOPES = frozenset({
+    "blogs/list.readonly", "blogs/posts.readonly", "blogs/post.write", "blogs/post-update.write",
+    "blogs/check-slug.readonly", "blogs/category.readonly", "blogs/author.readonly",
+    "emails/builder.readonly", "emails/builder.write", "emails/schedule.readonly",
+})
+READONLY_SCOPES = frozenset(s for s in ALL_SCOPES if s.endswith(".readonly"))
+
+
+@dataclass(slots=True)
+class Token:
+    value: str
+    location_id: str
+    scopes: frozenset[str]
+    name: str = "Private Integration"
+
+
+@dataclass(slots=True)
+class BlogSite:
+    id: str
+    name: str
+    domain: str
+
+
+@dataclass(slots=True)
+class Category:
+    id: str
+    label: str
+    url_slug: str
+    canonical_link: str
+    updated_at: float
+
+
+@dataclass(slots=True)
+class Author:
+    id: str
+    name: str
+    canonical_link: str
+    updated_at: float
+
+
+@dataclass(slots=True)
+class Post:
+    rid: int
+    id: str
+    blog_id: str
+    title: str
+    description: str
+    image_url: str
+    image_alt_text: str
+    raw_html: str
+    status: str  # DRAFT | PUBLISHED | SCHEDULED | ARCHIVED
+    categories: list[str]
+    tags: list[str]
+    author: str
+    url_slug: str
+    canonical_link: str
+    published_at: float
+    updated_at: float
+    current_version: str
+    word_count: float | None = None
+    type: str = "manual"
+    job: Any = field(default=None, repr=False)  # the pending SCHEDULED -> PUBLISHED job
+
+    @property
+    def archived(self) -> bool:
+        return self.status == "ARCHIVED"
+
+
+@dataclass(slots=True)
+class Template:
+    rid: int
+    id: str
+    name: str
+    template_type: str  # html | builder | folder
+    updated_by: str
+    version: str  # builderVersion "1" | "2"
+    date_added: float
+    last_updated: float
+    parent_id: str = ""
+    is_plain_text: bool = False
+    archived: bool = False
+    html: str = ""
+    dnd: dict[str, Any] | None = None
+    editor_type: str | None = None
+    preview_text: str = ""
+    template_source: str | None = None
+
+
+@dataclass(slots=True)
+class Schedule:
+    rid: int
+    id: str
+    email_status: str  # the delivery state the `emailStatus` filter reads
+    fields: dict[str, Any]  # the ScheduleDto as the API returns it
+
+
+class Location:
+    """One sub-account: its blogs and email builder."""
+
+    def __init__(self, id: str, name: str) -> None:
+        self.id, self.name = id, name
+        self.blogs: Table[BlogSite] = Table(unique={"id": lambda b: b.id})
+        self.categories: Table[Category] = Table(unique={"id": lambda c: c.id})
+        self.authors: Table[Author] = Table(unique={"id": lambda a: a.id})
+        self.posts: Table[Post] = Table(
+            unique={"id": lambda p: p.id, "slug": lambda p: p.url_slug},
+            groups={"blog": lambda p: p.blog_id, "blog_status": lambda p: (p.blog_id, p.status)})
+        self.templates: Table[Template] = Table(unique={"id": lambda t: t.id})
+        self.schedules: Table[Schedule] = Table(unique={"id": lambda s: s.id})
+
+
+@dataclass(slots=True)
+class Auth:
+    """Who is calling: set on `call.tenant` by `HighLevelApi.authenticate`."""
+
+    token: Token
+    location: Location
+    version: str
+    daily: Decision | None = None
+
+
+@dataclass(slots=True)
+class BillettoTarget:
+    id: int
+    url: str
+    secret: str
+
+
+class World:
+    """Every location and token the fake knows, the limits, and the Billetto emitter's state."""
+
+    def __init__(self, services: Services, seed: int = 0) -> None:
+        self.services = services
+        self.locations: dict[str, Location] = {}
+        self.tokens: dict[str, Token] = {}
+        self.burst_limit = 100
+        self.burst_window = 10.0  # seconds
+        self.daily_limit = 200_000
+        self.billetto_secret = ""
+        self.billetto_targets: dict[int, BillettoTarget] = {}
+        self.billetto_events: dict[int, dict[str, Any]] = {}  # emitted events, by Billetto id
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self._object_ids = 0
+
+    def add(self, location: Location) -> Location:
+        self.locations[location.id] = location
+        return location
+
+    @property
+    def default(self) -> Location:
+        return next(iter(self.locations.values()))
+
+    # ids shaped like the real ones
+    def object_id(self) -> str:
+        """24 hex characters, like a MongoDB ObjectId: seconds, then a counter."""
+        self._object_ids += 1
+        return f"{int(self.services.clock.now()) & 0xFFFFFFFF:08x}{self._object_ids:016x}"
+
+    def short_id(self) -> str:
+        """20 alphanumerics, like location, blog and template ids."""
+        return "".join(self.rng.choices(string.ascii_letters + string.digits, k=20))
+
+    def trace_id(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def template(self, template_id: str) -> tuple[Location, Template] | None:
+        for loc in self.locations.values():
+            found = loc.templates.by("id", template_id)
+            if found is not None:
+                return loc, found
+        return None
