@@ -11,6 +11,7 @@ REGISTRY: dict[str, str] = {
     "convertkit": "mailmocks.apis.convertkit:api",
     "highlevel": "mailmocks.apis.highlevel:api",
     "botamp": "mailmocks.apis.botamp:api",
+    "esputnik": "mailmocks.apis.esputnik:api",
     "parcelvoy": "mailmocks.apis.parcelvoy:api",
 }
 

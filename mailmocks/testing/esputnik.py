@@ -1,0 +1,27 @@
+"""`esputnik_mock`: the default organisation's API key and the thin client, wired."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import MockServer
+
+
+class Mock(MockServer):
+    @property
+    def org(self) -> Any:
+        return self.world.default
+
+    @property
+    def api_key(self) -> str:
+        return str(self.org.api_keys[0])
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        """Basic credentials for httpx: any user name, the API key as the password."""
+        return ("mailmocks", self.api_key)
+
+    def client(self, **options: Any) -> Any:
+        """The thin eSputnik client, wired to this fake (no real sleeping on retries)."""
+        from ..clients.esputnik import ESputnik
+        options.setdefault("sleep", lambda _s: None)
+        return ESputnik(self.api_key, base_url=self.base_url, http_client=self.http, **options)
