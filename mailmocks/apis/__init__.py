@@ -9,10 +9,10 @@ from typing import Any
 
 REGISTRY: dict[str, str] = {
     "convertkit": "mailmocks.apis.convertkit:api",
-    "highlevel": "mailmocks.apis.highlevel:api",
     "botamp": "mailmocks.apis.botamp:api",
     "esputnik": "mailmocks.apis.esputnik:api",
     "parcelvoy": "mailmocks.apis.parcelvoy:api",
+    "highlevel": "mailmocks.apis.highlevel:api",
 }
 
 
