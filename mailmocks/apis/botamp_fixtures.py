@@ -1,23 +1,18 @@
 """Build a Botamp world from fixtures/botamp.yaml (deterministic: Faker with a seed)."""
 from __future__ import annotations
 
-import copy
-import functools
 import re
 from datetime import datetime
 from typing import Any
 
-import yaml
 from faker import Faker
 
+from ..core.fixtures import load_fixture
 from .botamp import Account, Subscriber, World
 
 
-@functools.lru_cache(maxsize=8)
-def _spec(path: str, seed: int | None) -> dict[str, Any]:
-    """The fixture file with its generated subscribers expanded; cached, never mutated."""
-    with open(path, encoding="utf-8") as fh:
-        spec: dict[str, Any] = yaml.safe_load(fh)
+def _expand(spec: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    """Generated subscribers written out (load_fixture caches the result per seed)."""
     for acct in spec["accounts"]:
         gen = acct.get("subscribers") or {}
         if isinstance(gen, dict):
@@ -61,7 +56,7 @@ def _ts(value: str) -> float:
 
 
 def load_world(world: World, path: str, seed: int | None = None) -> World:
-    spec = copy.deepcopy(_spec(path, seed))
+    spec = load_fixture(path, seed, _expand)
     for a in spec["accounts"]:
         acct = world.add(Account(a["id"], a["name"], a["owner_email"], a["api_key"],
                                  a.get("undeliverable_domains") or ()))

@@ -1,13 +1,11 @@
 """Build a ConvertKit world from fixtures/convertkit.yaml (deterministic: Faker with a seed)."""
 from __future__ import annotations
 
-import copy
-import functools
 from typing import Any
 
-import yaml
 from faker import Faker
 
+from ..core.fixtures import load_fixture
 from .convertkit import (
     Account,
     Broadcast,
@@ -25,11 +23,8 @@ from .convertkit import (
 )
 
 
-@functools.lru_cache(maxsize=8)
-def _spec(path: str, seed: int | None) -> dict[str, Any]:
-    """The fixture file with its generated subscribers expanded; cached, never mutated."""
-    with open(path, encoding="utf-8") as fh:
-        spec: dict[str, Any] = yaml.safe_load(fh)
+def _expand(spec: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    """Generated subscribers written out (load_fixture caches the result per seed)."""
     for acct in spec["accounts"]:
         gen = acct.get("subscribers") or {}
         if isinstance(gen, dict):
@@ -76,7 +71,7 @@ def _ts(value: str) -> float:
 
 
 def load_world(world: World, path: str, seed: int | None = None) -> World:
-    spec = copy.deepcopy(_spec(path, seed))
+    spec = load_fixture(path, seed, _expand)
     now = world.services.clock.now()
     for a in spec["accounts"]:
         acct = world.add(Account(a["id"], a["name"], a["primary_email_address"],

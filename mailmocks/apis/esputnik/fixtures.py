@@ -1,14 +1,12 @@
 """Build an eSputnik world from fixtures/esputnik.yaml (deterministic: Faker with a seed)."""
 from __future__ import annotations
 
-import copy
-import functools
 import itertools
 from typing import Any
 
-import yaml
 from faker import Faker
 
+from ...core.fixtures import load_fixture
 from .model import (
     AddressBook,
     Category,
@@ -23,15 +21,8 @@ from .model import (
 )
 
 
-@functools.lru_cache(maxsize=8)
-def _spec(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        spec: dict[str, Any] = yaml.safe_load(fh)
-    return spec
-
-
 def load_world(world: World, path: str, seed: int | None = None) -> World:
-    spec = copy.deepcopy(_spec(path))
+    spec = load_fixture(path)
     now = world.services.clock.now()
     for raw in spec["organisations"]:
         world.add(load_org(raw, now, seed))

@@ -1,12 +1,11 @@
 """Build a Parcelvoy world from fixtures/parcelvoy.yaml (deterministic: Faker with a seed)."""
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-import yaml
 from faker import Faker
 
+from ...core.fixtures import load_fixture
 from .model import (
     SUBSCRIBED,
     UNSUBSCRIBED,
@@ -23,13 +22,6 @@ from .model import (
     UserSubscription,
     World,
 )
-
-
-@functools.lru_cache(maxsize=8)
-def _spec(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        spec: dict[str, Any] = yaml.safe_load(fh)
-    return spec
 
 
 def _generated(gen: dict[str, Any], seed: int | None) -> list[dict[str, Any]]:
@@ -50,7 +42,7 @@ def _generated(gen: dict[str, Any], seed: int | None) -> list[dict[str, Any]]:
 
 
 def load_world(world: World, path: str, seed: int | None = None) -> World:
-    spec = _spec(path)
+    spec = load_fixture(path)
     now = world.now
     highest: dict[str, int] = {}
     for p in spec["projects"]:
