@@ -1,6 +1,8 @@
-"""Thin real client for HighLevel API v2: Blogs and Emails (builder, schedule).
+"""Thin real client for HighLevel API v2: Blogs and Emails (builder, schedule), and the
+Email API v3 (templates, email campaigns, statistics).
 
-Every request sends `Authorization: Bearer <token>` and the `Version` header. Each operation
+Every request sends `Authorization: Bearer <token>` and the `Version` header (`v3` for the
+Email API v3 paths, `/emails/locations/...`). Each operation
 is one `_send(...)` line named after the contract's operationId; keyword arguments are
 snake_case and become the API's camelCase names (`raw_html` -> `rawHTML`, `url_slug` ->
 `urlSlug`); None is not sent. `HighLevel` (sync) and `AsyncHighLevel` differ only in how
@@ -19,6 +21,7 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_VERSION", "AsyncHighLevel", "HighLevel",
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
 DEFAULT_VERSION = "2021-07-28"
 _SPECIAL = {"raw_html": "rawHTML", "import_url": "importURL"}
+_V3 = "/emails/locations"  # the Email API v3, which takes `Version: v3` whatever the default
 
 R = TypeVar("R")  # the JSON (sync) or an awaitable of it (async)
 
@@ -38,7 +41,7 @@ def _fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Operations(Generic[R]):
-    """The 12 operations, in the order of the vendor's docs."""
+    """The 30 operations, in the order of the vendor's docs."""
 
     def _send(self, method: str, path: str, *, query: Params | None = None,
               body: Any = None) -> R:
@@ -122,6 +125,107 @@ class _Operations(Generic[R]):
         return self._send("GET", "/emails/schedule", query={
             k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items()})
 
+    # Email API v3 (sent with `Version: v3`): templates
+    def list_email_templates(self, location_id: str, **filters: Any) -> R:
+        """filters: limit, offset, search, sort_by, sort_order, archived, folder_id, include.
+        Answers `{"items": [...], "total", "traceId"}`."""
+        query = _fields(filters)
+        return self._send("GET", f"{_V3}/{location_id}/templates", query={
+            k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items()})
+
+    def create_email_template(self, location_id: str, name: str, editor_type: str = "html",
+                              **fields: Any) -> R:
+        """fields: editor_content, parent_folder_id, subject_line, from_name, from_email,
+        preview_text, user_id."""
+        return self._send("POST", f"{_V3}/{location_id}/templates", body=_fields(
+            {"name": name, "editor_type": editor_type, **fields}))
+
+    def import_email_template(self, location_id: str, import_provider: str, import_url: str,
+                              **fields: Any) -> R:
+        """fields: name, parent_folder_id, user_id."""
+        return self._send("POST", f"{_V3}/{location_id}/templates/import", body={
+            "importProvider": import_provider, "importUrl": import_url, **_fields(fields)})
+
+    def create_template_folder(self, location_id: str, name: str,
+                               user_id: str | None = None) -> R:
+        return self._send("POST", f"{_V3}/{location_id}/templates/folders",
+                          body=_fields({"name": name, "user_id": user_id}))
+
+    def get_email_template(self, location_id: str, template_id: str) -> R:
+        return self._send("GET", f"{_V3}/{location_id}/templates/{template_id}")
+
+    def update_email_template(self, location_id: str, template_id: str, **fields: Any) -> R:
+        """fields: name, editor_content + editor_type, preview_text, subject_line, from_name,
+        from_email, archived, parent_folder_id ("" sends null: back to the top level),
+        user_id."""
+        body = _fields(fields)
+        if fields.get("parent_folder_id") == "":
+            body["parentFolderId"] = None
+        return self._send("PATCH", f"{_V3}/{location_id}/templates/{template_id}", body=body)
+
+    def delete_email_template(self, location_id: str, template_id: str) -> R:
+        return self._send("DELETE", f"{_V3}/{location_id}/templates/{template_id}")
+
+    # Email API v3: campaigns
+    def create_email_campaign(self, location_id: str, name: str, *, user_id: str,
+                              time_zone: str = "UTC", editor_type: str = "html",
+                              **fields: Any) -> R:
+        """fields: template_id, editor_content, parent_folder_id, user_name."""
+        return self._send("POST", f"{_V3}/{location_id}/campaigns/emails", body=_fields(
+            {"name": name, "user_id": user_id, "time_zone": time_zone,
+             "editor_type": editor_type, **fields}))
+
+    def list_email_campaigns(self, location_id: str, **filters: Any) -> R:
+        """filters: limit (1-20), offset, search, status."""
+        return self._send("GET", f"{_V3}/{location_id}/campaigns/emails",
+                          query=_fields(filters))
+
+    def get_email_campaign(self, location_id: str, campaign_id: str) -> R:
+        return self._send("GET", f"{_V3}/{location_id}/campaigns/emails/{campaign_id}")
+
+    def update_email_campaign(self, location_id: str, campaign_id: str, **fields: Any) -> R:
+        """fields: name, editor_content + editor_type, user_id (drafts only)."""
+        return self._send("PATCH", f"{_V3}/{location_id}/campaigns/emails/{campaign_id}",
+                          body=_fields(fields))
+
+    def delete_campaign(self, location_id: str, campaign_id: str) -> R:
+        return self._send("DELETE", f"{_V3}/{location_id}/campaigns/emails/{campaign_id}")
+
+    def schedule_campaign(self, location_id: str, campaign_id: str, *, schedule_type: str,
+                          email_meta: dict[str, Any], recipients: dict[str, Any],
+                          user_id: str, time_zone: str = "UTC", **fields: Any) -> R:
+        """`email_meta` and `recipients` are sent as given (camelCase keys); fields:
+        schedule_config, rss_config, ab_test_config (dicts, camelCase inside), send_days,
+        user_name."""
+        return self._send(
+            "POST", f"{_V3}/{location_id}/campaigns/emails/{campaign_id}/schedule",
+            body=_fields({"schedule_type": schedule_type, "email_meta": email_meta,
+                          "recipients": recipients, "user_id": user_id,
+                          "time_zone": time_zone, **fields}))
+
+    def list_workflow_campaigns(self, location_id: str, **filters: Any) -> R:
+        """filters: limit (1-20), offset, search, status."""
+        return self._send("GET", f"{_V3}/{location_id}/campaigns/workflows",
+                          query=_fields(filters))
+
+    def get_workflow_campaign(self, location_id: str, campaign_id: str) -> R:
+        return self._send("GET", f"{_V3}/{location_id}/campaigns/workflows/{campaign_id}")
+
+    def list_bulk_action_campaigns(self, location_id: str, **filters: Any) -> R:
+        """filters: limit (1-20), offset, search, date_from, date_to, status."""
+        return self._send("GET", f"{_V3}/{location_id}/campaigns/bulk-actions",
+                          query=_fields(filters))
+
+    def get_bulk_action_campaign(self, location_id: str, campaign_id: str) -> R:
+        return self._send("GET", f"{_V3}/{location_id}/campaigns/bulk-actions/{campaign_id}")
+
+    # Email API v3: statistics
+    def get_campaign_stats(self, location_id: str, source: str, source_id: str,
+                           sub_source_id: str | None = None) -> R:
+        """source: email-campaigns, workflow-campaigns or bulk-actions."""
+        return self._send("GET", f"{_V3}/{location_id}/campaigns/stats/{source}/{source_id}",
+                          query=_fields({"sub_source_id": sub_source_id}))
+
 
 class _Auth:
     """The two headers every HighLevel call carries."""
@@ -129,8 +233,9 @@ class _Auth:
     token: str
     version: str
 
-    def _auth_headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.token}", "version": self.version}
+    def _auth_headers(self, path: str) -> dict[str, str]:
+        version = "v3" if path.startswith(_V3 + "/") else self.version  # v3 answers only v3
+        return {"authorization": f"Bearer {self.token}", "version": version}
 
 
 class HighLevel(_Operations[Any], _Auth, BaseClient):
@@ -145,7 +250,7 @@ class HighLevel(_Operations[Any], _Auth, BaseClient):
     def _encode(self, path: str, params: Params | None, json: Any
                 ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
         url, query, content, headers = super()._encode(path, params, json)
-        return url, query, content, {**headers, **self._auth_headers()}
+        return url, query, content, {**headers, **self._auth_headers(path)}
 
     def _send(self, method: str, path: str, *, query: Params | None = None,
               body: Any = None) -> Any:
@@ -163,7 +268,7 @@ class AsyncHighLevel(_Operations[Awaitable[Any]], _Auth, AsyncBaseClient):
     def _encode(self, path: str, params: Params | None, json: Any
                 ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
         url, query, content, headers = super()._encode(path, params, json)
-        return url, query, content, {**headers, **self._auth_headers()}
+        return url, query, content, {**headers, **self._auth_headers(path)}
 
     async def _send(self, method: str, path: str, *, query: Params | None = None,
                     body: Any = None) -> Any:

@@ -82,3 +82,51 @@ def test_async_client_against_the_fake(highlevel_mock: Any) -> None:
                 await hl.get_blogs(highlevel_mock.other_location_id)
 
     asyncio.run(scenario())
+
+
+def test_email_api_v3_requests_send_version_v3_and_camel_case() -> None:
+    seen, transport = recording()
+    hl = HighLevel("pit-abc", transport=transport)  # default Version 2021-07-28
+    hl.list_email_templates("LOC", folder_id="root", archived=False, limit=5)
+    hl.update_email_template("LOC", "T1", parent_folder_id="", from_name="Box office")
+    hl.schedule_campaign("LOC", "C1", schedule_type="scheduled", user_id="U",
+                         email_meta={"subject": "s", "fromName": "n", "fromEmail": "e"},
+                         recipients={"type": "tag", "tagIds": ["t"]},
+                         schedule_config={"sendAt": "2026-05-01T12:00:00Z"})
+    hl.get_campaign_stats("LOC", "workflow-campaigns", "S1", sub_source_id="STEP")
+    hl.fetch_template("LOC")
+    assert [r.headers["version"] for r in seen] == ["v3"] * 4 + ["2021-07-28"]
+    assert str(seen[0].url).endswith(
+        "/emails/locations/LOC/templates?folderId=root&archived=false&limit=5")
+    assert seen[1].method == "PATCH" and orjson.loads(seen[1].content) == {
+        "parentFolderId": None, "fromName": "Box office"}
+    assert orjson.loads(seen[2].content) == {
+        "scheduleType": "scheduled", "emailMeta": {"subject": "s", "fromName": "n",
+                                                   "fromEmail": "e"},
+        "recipients": {"type": "tag", "tagIds": ["t"]}, "userId": "U", "timeZone": "UTC",
+        "scheduleConfig": {"sendAt": "2026-05-01T12:00:00Z"}}
+    assert seen[2].url.path == "/emails/locations/LOC/campaigns/emails/C1/schedule"
+    assert seen[3].url.path == "/emails/locations/LOC/campaigns/stats/workflow-campaigns/S1"
+    assert seen[3].url.params["subSourceId"] == "STEP"
+
+
+def test_async_client_drives_the_email_api_v3(highlevel_mock: Any) -> None:
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=highlevel_mock.sandbox)
+        async with AsyncHighLevel(highlevel_mock.token, base_url=highlevel_mock.base_url,
+                                  transport=transport,
+                                  retry=RetryPolicy(attempts=1)) as hl:
+            loc = highlevel_mock.location_id
+            made = await hl.create_email_template(loc, "Async v3", editor_content="<p/>")
+            campaign = await hl.create_email_campaign(loc, "Async campaign", user_id="me",
+                                                      template_id=made["id"])
+            out = await hl.schedule_campaign(
+                loc, campaign["id"], schedule_type="immediate", user_id="me",
+                email_meta={"subject": "s", "fromName": "n", "fromEmail": "n@x.test"},
+                recipients={"type": "contact", "contactIds": ["ctMaja0000aurora00001"]})
+            highlevel_mock.drain()
+            stats = await hl.get_campaign_stats(loc, "email-campaigns", out["sourceId"])
+            assert stats["stats"]["delivered"] == 1
+            assert (await hl.delete_email_template(loc, made["id"]))["deleted"] is True
+
+    asyncio.run(scenario())

@@ -1,8 +1,9 @@
 """The official Python SDK (`gohighlevel-api-client`) pointed at the fake, base URL changed.
 
 It sends `Version: v3` and a Private Integration Token; its Blogs service calls the same seven
-paths. Its Emails service targets the v3 Email API (other paths), so only Blogs is exercised.
-Skipped when the SDK is not installed (it is not a dependency of mailmocks).
+paths, its Emails service the v3 Email API (templates, campaigns, statistics). Both run here
+against a live fake on 127.0.0.1, no network. Skipped when the SDK is not installed (it is not
+a dependency of mailmocks).
 """
 from __future__ import annotations
 
@@ -52,3 +53,57 @@ def test_official_sdk_blogs_against_the_live_fake(highlevel_live: Any) -> None:
                                       options={"params": {"skip": 0}})
 
     asyncio.run(scenario())
+
+
+def test_official_sdk_emails_against_the_live_fake(highlevel_live: Any) -> None:
+    mock = highlevel_live
+
+    class Local(sdk.HighLevel):  # type: ignore[misc, name-defined]
+        BASE_URL = mock.base_url  # the only change
+
+    user, maja = "zYy3YOUuHxgomU1uYJty", "ctMaja0000aurora00001"
+
+    async def scenario() -> None:
+        ghl = Local(private_integration_token=mock.token, log_level="error")
+        emails, loc = ghl.emails, mock.location_id
+        folder = await emails.create_template_folder(loc, {"name": "SDK folder"})
+        made = await emails.create_email_template(loc, {
+            "name": "SDK template", "editorType": "html", "parentFolderId": folder["id"],
+            "editorContent": "<p>Hi {{contact.first_name}}</p>"})
+        listed = await emails.list_email_templates(loc, limit=50, folder_id=folder["id"])
+        assert [i["id"] for i in listed["items"]] == [made["id"]]
+        imported = await emails.import_email_template(loc, {
+            "importProvider": "mailchimp", "importUrl": "https://tplshare.com/fhYJ3Mi"})
+        got = await emails.get_email_template(loc, made["id"])
+        assert got["name"] == "SDK template" and got["parentFolderId"] == folder["id"]
+        updated = await emails.update_email_template(loc, made["id"], {"subjectLine": "Hi"})
+        assert updated["subjectLine"] == "Hi"
+        assert (await emails.delete_email_template(loc, imported["id"]))["deleted"] is True
+        campaign = await emails.create_email_campaign(loc, {
+            "name": "SDK campaign", "editorType": "html", "templateId": made["id"],
+            "timeZone": "Europe/Copenhagen", "userId": user})
+        cid = campaign["id"]
+        assert (await emails.update_email_campaign(loc, cid, {"name": "SDK news"}))[
+            "name"] == "SDK news"
+        assert (await emails.get_email_campaign(loc, cid))["status"] == "draft"
+        assert (await emails.list_email_campaigns(loc, status="draft"))["total"] == 2
+        scheduled = await emails.schedule_campaign(loc, cid, {
+            "scheduleType": "immediate", "timeZone": "UTC", "userId": user,
+            "emailMeta": {"subject": "News", "fromName": "Aurora", "fromEmail": "a@a.test"},
+            "recipients": {"type": "contact", "contactIds": [maja]}})
+        mock.drain()
+        stats = await emails.get_campaign_stats(loc, "email-campaigns", scheduled["sourceId"])
+        assert stats["stats"]["delivered"] == 1
+        flows = await emails.list_workflow_campaigns(loc, limit=5)
+        flow = await emails.get_workflow_campaign(loc, flows["campaigns"][0]["id"])
+        assert flow["subSources"]
+        bulk = await emails.list_bulk_action_campaigns(loc, status="complete")
+        assert (await emails.get_bulk_action_campaign(loc, bulk["campaigns"][0]["id"]))[
+            "status"] == "complete"
+        assert (await emails.delete_campaign(loc, cid))["deleted"] is True
+        with pytest.raises(GHLError, match="Not Found"):
+            await emails.get_email_campaign(loc, cid)
+
+    asyncio.run(scenario())
+    sent = mock.outbox.messages("highlevel", kind="campaign")
+    assert [(m.to, m.html) for m in sent] == [("maja@example.com", "<p>Hi Maja</p>")]

@@ -193,7 +193,8 @@ class HighLevelApi(Api[World]):
             scopes = "" if token.scopes >= ALL_SCOPES else ": " + ", ".join(sorted(token.scopes))
             lines.append(f"location {token.location_id}: Bearer {token.value} "
                          f"({token.name}{scopes})")
-        lines.append("send `Version: 2021-07-28`; Billetto webhooks: POST "
+        lines.append("send `Version: 2021-07-28` (`v3` on /emails/locations/...); Billetto "
+                     "webhooks: POST "
                      "/highlevel/_sandbox/billetto/emit, secret " + world.billetto_secret)
         return lines
 
@@ -205,7 +206,7 @@ class HighLevelApi(Api[World]):
         version = call.headers.get("version")
         if version is None:
             raise fail(VERSION_MISSING)
-        if version not in VERSIONS:
+        if version not in versions_for(call.op):  # the v3 Email API answers only `v3`
             raise fail(VERSION_INVALID)
         scheme, _, value = call.headers.get("authorization", "").partition(" ")
         token = call.world.tokens.get(value.strip()) if scheme.lower() == "bearer" else None
@@ -288,6 +289,13 @@ class HighLevelApi(Api[World]):
             register(checked)
             return fn
         return wrap
+
+
+def versions_for(op: Operation) -> tuple[str, ...]:
+    """The Version values the operation declares (its header parameter's enum)."""
+    param = next((p for p in op.parameters
+                  if p.location == "header" and p.name.lower() == "version"), None)
+    return tuple(param.schema.get("enum", VERSIONS)) if param else VERSIONS
 
 
 def required_scopes(op: Operation) -> frozenset[str]:
@@ -600,9 +608,17 @@ def update_template(call: Call[World]) -> tuple[int, Any]:
 @api.handler("delete_template")
 def delete_template(call: Call[World]) -> dict[str, Any]:
     loc = location_of(call)
-    template = find_template(loc, call.params["templateId"])
-    loc.templates.delete(template.rid)
+    remove_template(loc, find_template(loc, call.params["templateId"]))
     return {"ok": "true", "traceId": call.world.trace_id()}
+
+
+def remove_template(loc: Location, template: Template) -> None:
+    """Delete a template or folder; a folder's children move to the top level."""
+    loc.templates.delete(template.rid)
+    if template.template_type == "folder":
+        for child in loc.templates:
+            if child.parent_id == template.id:
+                child.parent_id = ""
 
 
 # -- Emails: schedule ----------------------------------------------------------------------

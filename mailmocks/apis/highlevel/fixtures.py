@@ -13,12 +13,18 @@ from .state import (
     READONLY_SCOPES,
     Author,
     BlogSite,
+    BulkAction,
+    Campaign,
     Category,
+    Contact,
     Location,
     Post,
     Schedule,
+    Stats,
     Template,
     Token,
+    WorkflowCampaign,
+    WorkflowStep,
     World,
 )
 
@@ -57,6 +63,10 @@ def load_world(services: Services, path: str, seed: int | None = None) -> World:
         _templates(world, loc, loc_spec.get("templates", []), now)
         _schedules(world, loc, int((loc_spec.get("schedules") or {}).get("generate", 0)), fake,
                    now, n)
+        _contacts(loc, loc_spec)
+        _campaigns(loc, loc_spec.get("campaigns", []), now, n)
+        _workflows(loc, loc_spec.get("workflows", []), now, n)
+        _bulk_actions(loc, loc_spec.get("bulk_actions", []), now, n)
     return world
 
 
@@ -147,3 +157,76 @@ def _schedules(world: World, loc: Location, n: int, fake: Faker, now: float, k: 
         email_status = EMAIL_STATUSES[status][i % len(EMAIL_STATUSES[status])]
         rid = loc.schedules.next_id()
         loc.schedules.put(rid, Schedule(rid, sid, email_status, fields))
+
+
+# -- Email API v3 ---------------------------------------------------------------------------
+def _hex_id(kind: int, n: int, i: int) -> str:
+    """24 hex characters, stable across runs: kind, location number, row number."""
+    return f"6650{kind:04x}{n:04x}{i + 1:012x}"
+
+
+def _stats(spec: dict[str, Any], delivered: int | None = None) -> Stats:
+    stats = Stats()
+    stats.counts["delivered"] = int(spec.get("delivered", 0) if delivered is None else delivered)
+    for key in ("opened", "clicked", "unsubscribed", "replied"):
+        stats.counts[key] = int(spec.get(key, 0))
+    return stats
+
+
+def _contacts(loc: Location, spec: dict[str, Any]) -> None:
+    tags = [t["id"] for t in spec.get("tags", [])]
+    loc.tags = {t["id"]: t["name"] for t in spec.get("tags", [])}
+    for c in spec.get("contacts", []):
+        loc.contacts.put(loc.contacts.next_id(), Contact(
+            c["id"], c["firstName"], c["lastName"], c["email"], [tags[i] for i in c["tags"]],
+            bool(c.get("engaged", True)), bool(c.get("dnd", False))))
+
+
+def _template_of(loc: Location, index: int | None) -> Template | None:
+    rows = list(loc.templates)
+    return rows[index] if index is not None and index < len(rows) else None
+
+
+def _campaigns(loc: Location, specs: list[dict[str, Any]], now: float, n: int) -> None:
+    contacts = list(loc.contacts)
+    for i, c in enumerate(specs):
+        when = now - c.get("days_ago", 0) * DAY
+        template = _template_of(loc, c.get("template"))
+        sent_to = [contacts[k].id for k in c.get("sent_to", [])]
+        rid = loc.campaigns.next_id()
+        loc.campaigns.put(rid, Campaign(
+            rid=rid, id=_hex_id(0xCA, n, i), source_id=_hex_id(0x5C, n, i), name=c["name"],
+            status=c["status"], editor_type=template.editor_type_v3 if template else "html",
+            content=template.html if template else c.get("content", ""), created_at=when,
+            updated_at=when, template_id=template.id if template else "",
+            subject=c.get("subject", ""), from_name=c.get("fromName", ""),
+            from_email=c.get("fromEmail", ""), recipients=sent_to or None,
+            stats=_stats(c, len(sent_to))))
+
+
+def _workflows(loc: Location, specs: list[dict[str, Any]], now: float, n: int) -> None:
+    for i, w in enumerate(specs):
+        when = now - w.get("days_ago", 0) * DAY
+        steps = []
+        for j, step in enumerate(w.get("steps", [])):
+            template = _template_of(loc, step.get("template"))
+            steps.append(WorkflowStep(
+                _hex_id(0x57, n, i * 16 + j), step["name"], template.id if template else "",
+                step.get("subject", ""), step.get("fromName", loc.name),
+                step.get("fromEmail", "hello@" + loc.name.lower().replace(" ", "-") + ".test"),
+                _stats(step)))
+        loc.workflows.put(loc.workflows.next_id(), WorkflowCampaign(
+            _hex_id(0xF1, n, i), _hex_id(0xF5, n, i), w["name"], w["status"], when,
+            when + DAY, steps))
+
+
+def _bulk_actions(loc: Location, specs: list[dict[str, Any]], now: float, n: int) -> None:
+    for i, b in enumerate(specs):
+        when = now - b.get("days_ago", 0) * DAY
+        template = _template_of(loc, b.get("template"))
+        done = when + 3600 if b["status"] == "complete" else None
+        loc.bulk_actions.put(loc.bulk_actions.next_id(), BulkAction(
+            _hex_id(0xBA, n, i), _hex_id(0xB5, n, i), b["name"], b["status"],
+            b["scheduleType"], template.id if template else "", b.get("subject", ""),
+            b.get("fromName", loc.name), b.get("fromEmail", "hello@aurora-events.test"),
+            b.get("createdBy", "zYy3YOUuHxgomU1uYJty"), when, done or when, done, _stats(b)))

@@ -69,6 +69,16 @@ def routes(world: World, services: Services) -> list[Route]:
         return _json({"id": t.id, "name": t.name, "html": t.html, "dnd": t.dnd,
                       "editorType": t.editor_type, "previewText": t.preview_text})
 
+    async def campaign_content(request: Request) -> Response:
+        campaign_id = request.path_params["campaign_id"]
+        for loc in world.locations.values():
+            c = loc.campaigns.by("id", campaign_id)
+            if c is not None:
+                if c.editor_type == "text":
+                    return Response(c.content, media_type="text/plain")
+                return HTMLResponse(c.content)
+        return HTMLResponse("<h1>Campaign not found</h1>", 404)
+
     async def emit_route(request: Request) -> Response:
         spec = await _body(request)
         action = spec.get("action")
@@ -112,6 +122,7 @@ def routes(world: World, services: Services) -> list[Route]:
     return [
         Route("/_sandbox/emails/preview/{template_id}", preview, methods=["GET"]),
         Route("/_sandbox/emails/download/{template_id}", download, methods=["GET"]),
+        Route("/_sandbox/emails/campaigns/{campaign_id}", campaign_content, methods=["GET"]),
         Route("/_sandbox/billetto/emit", emit_route, methods=["POST"]),
         Route("/_sandbox/billetto/targets", targets, methods=["GET", "POST"]),
         Route("/_sandbox/billetto/targets/{target_id:int}", target, methods=["DELETE"]),

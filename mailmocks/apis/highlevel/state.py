@@ -20,6 +20,8 @@ ALL_SCOPES = frozenset({
     "blogs/list.readonly", "blogs/posts.readonly", "blogs/post.write", "blogs/post-update.write",
     "blogs/check-slug.readonly", "blogs/category.readonly", "blogs/author.readonly",
     "emails/builder.readonly", "emails/builder.write", "emails/schedule.readonly",
+    "emails/templates.readonly", "emails/templates.write", "emails/campaigns.readonly",
+    "emails/campaigns.write", "emails/stats.readonly",
 })
 READONLY_SCOPES = frozenset(s for s in ALL_SCOPES if s.endswith(".readonly"))
 
@@ -102,6 +104,17 @@ class Template:
     editor_type: str | None = None
     preview_text: str = ""
     template_source: str | None = None
+    # sender details, set through the v3 API (the builder has no field for them)
+    subject_line: str = ""
+    from_name: str = ""
+    from_email: str = ""
+
+    @property
+    def editor_type_v3(self) -> str:
+        """How the v3 API names the editor: html, builder or (plain) text."""
+        if self.is_plain_text:
+            return "text"
+        return "builder" if self.template_type == "builder" else "html"
 
 
 @dataclass(slots=True)
@@ -110,6 +123,122 @@ class Schedule:
     id: str
     email_status: str  # the delivery state the `emailStatus` filter reads
     fields: dict[str, Any]  # the ScheduleDto as the API returns it
+
+
+@dataclass(slots=True)
+class Contact:
+    """A contact of the location: who a campaign can be sent to (fixtures only)."""
+
+    id: str
+    first_name: str
+    last_name: str
+    email: str
+    tags: list[str]
+    engaged: bool = True  # opened something lately: the `engaged_*` segments
+    dnd: bool = False  # "do not disturb": never emailed
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+STAT_FIELDS = ("accepted", "delivered", "opened", "clicked", "unsubscribed", "complained",
+               "permanentFail", "temporaryFail", "rejected", "failed", "replied")
+
+
+@dataclass(slots=True)
+class Stats:
+    """Delivery numbers of one campaign, workflow step or bulk action."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAT_FIELDS, 0))
+
+    def add(self, other: Stats) -> None:
+        for k, v in other.counts.items():
+            self.counts[k] = self.counts.get(k, 0) + v
+
+    def as_json(self) -> dict[str, float]:
+        c = self.counts
+        bounced = c["permanentFail"] + c["temporaryFail"]
+        sent = c["delivered"] + c["accepted"] + bounced
+        delivered = c["delivered"]
+
+        def rate(n: int, of: int) -> float:
+            return round(100.0 * n / of, 2) if of else 0.0
+        return {"sent": sent, **{k: c[k] for k in STAT_FIELDS},
+                "openRate": rate(c["opened"], delivered),
+                "clickRate": rate(c["clicked"], delivered),
+                "unsubscribeRate": rate(c["unsubscribed"], delivered),
+                "complaintRate": rate(c["complained"], delivered),
+                "bounceRate": rate(bounced, sent), "replyRate": rate(c["replied"], delivered)}
+
+
+@dataclass(slots=True)
+class Campaign:
+    """A v3 email campaign: draft -> scheduled -> processing -> sent (or paused/cancelled)."""
+
+    rid: int
+    id: str
+    source_id: str  # what the stats endpoint is asked with
+    name: str
+    status: str
+    editor_type: str  # html | text | builder
+    content: str
+    created_at: float
+    updated_at: float
+    time_zone: str = "UTC"
+    user_id: str = ""
+    user_name: str = ""
+    template_id: str = ""
+    parent_folder_id: str = ""
+    subject: str = ""
+    from_name: str = ""
+    from_email: str = ""
+    reply_to: str = ""
+    preview_text: str = ""
+    schedule: dict[str, Any] = field(default_factory=dict)  # the accepted schedule request
+    recipients: list[str] | None = None  # contact ids, frozen at schedule time
+    stats: Stats = field(default_factory=Stats)
+    jobs: list[Any] = field(default_factory=list, repr=False)  # pending send jobs
+
+
+@dataclass(slots=True)
+class WorkflowStep:
+    id: str
+    name: str
+    template_id: str
+    subject: str
+    from_name: str
+    from_email: str
+    stats: Stats
+
+
+@dataclass(slots=True)
+class WorkflowCampaign:
+    id: str
+    source_id: str
+    name: str
+    status: str  # published | draft
+    created_at: float
+    updated_at: float
+    steps: list[WorkflowStep]
+
+
+@dataclass(slots=True)
+class BulkAction:
+    id: str
+    source_id: str
+    name: str
+    status: str  # processing | scheduled | paused | complete | cancelled
+    schedule_type: str  # NOW | SCHEDULED | DRIP
+    template_id: str
+    subject: str
+    from_name: str
+    from_email: str
+    created_by: str
+    created_at: float
+    updated_at: float
+    completed_at: float | None
+    stats: Stats
 
 
 class Location:
@@ -125,6 +254,14 @@ class Location:
             groups={"blog": lambda p: p.blog_id, "blog_status": lambda p: (p.blog_id, p.status)})
         self.templates: Table[Template] = Table(unique={"id": lambda t: t.id})
         self.schedules: Table[Schedule] = Table(unique={"id": lambda s: s.id})
+        self.tags: dict[str, str] = {}  # tag id -> name
+        self.contacts: Table[Contact] = Table(unique={"id": lambda c: c.id})
+        self.campaigns: Table[Campaign] = Table(
+            unique={"id": lambda c: c.id, "source": lambda c: c.source_id})
+        self.workflows: Table[WorkflowCampaign] = Table(
+            unique={"id": lambda w: w.id, "source": lambda w: w.source_id})
+        self.bulk_actions: Table[BulkAction] = Table(
+            unique={"id": lambda b: b.id, "source": lambda b: b.source_id})
 
 
 @dataclass(slots=True)
