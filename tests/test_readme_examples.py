@@ -27,7 +27,8 @@ def test_readme_has_examples() -> None:
     assert {"test_signup_sends_a_confirmation", "test_scheduled_broadcast",
             "test_batch_is_applied_later_and_reported", "test_smartsend_renders_velocity",
             "test_parcelvoy_trigger_sends_the_receipt",
-            "test_event_becomes_a_scheduled_blog_post"} <= set(TESTS)
+            "test_event_becomes_a_scheduled_blog_post",
+            "test_campaign_goes_out_on_time"} <= set(TESTS)
 
 
 @pytest.mark.parametrize("name", sorted(TESTS))
