@@ -46,7 +46,7 @@ class Call(Generic[W]):
         self.has_body = False  # True when the request carried a body (even JSON null)
         self.tenant: Any = None  # set by Api.authenticate
         self.credential: str | None = None  # which credential was used (vendor's word)
-        self.base_url = base_url  # where this API is served, e.g. http://127.0.0.1:8025/convertkit
+        self.base_url = base_url  # where this API is served, e.g. http://127.0.0.1:8025/<api>
 
     @property
     def clock(self) -> Any:
