@@ -228,8 +228,13 @@ class _Core:
         if json is not None:
             content = orjson.dumps(json)  # encoded once, resent as-is on retries
             headers["content-type"] = "application/json"
+        headers.update(self._headers(path))
         query = {k: v for k, v in (params or {}).items() if v is not None}
         return self.base_url + path, query, content, headers
+
+    def _headers(self, path: str) -> dict[str, str]:
+        """Headers a vendor sends on every request (its auth scheme, a version); none here."""
+        return {}
 
 
 class BaseClient(_Core):

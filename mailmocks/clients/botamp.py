@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from .base import AsyncBaseClient, BaseClient, Params, parse_body
+from .base import AsyncBaseClient, BaseClient, parse_body
 
 __all__ = ["DEFAULT_BASE_URL", "MAX_BATCH", "AsyncBotamp", "Botamp"]
 
@@ -28,6 +28,11 @@ R = TypeVar("R")  # what an operation returns: the JSON (sync) or an awaitable o
 
 class _Operations(Generic[R]):
     """Botamp operations, written once for the sync and the async client."""
+
+    api_key: str
+
+    def _headers(self, path: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.api_key}"}
 
     def _send(self, path: str, body: Mapping[str, Any]) -> R:
         raise NotImplementedError
@@ -82,11 +87,6 @@ def chunks(subscribers: Iterable[Mapping[str, Any]], size: int) -> Iterable[list
         yield batch
 
 
-def _bearer(headers: dict[str, str], api_key: str) -> dict[str, str]:
-    headers["authorization"] = f"Bearer {api_key}"
-    return headers
-
-
 class Botamp(_Operations[Any], BaseClient):
     """Sync Botamp client. Extra keyword arguments go to `BaseClient`
     (transport, http_client, timeout, retry, sleep)."""
@@ -95,11 +95,6 @@ class Botamp(_Operations[Any], BaseClient):
         super().__init__(base_url, **options)
         self.api_key = api_key
 
-    def _encode(
-        self, path: str, params: Params | None, json: Any
-    ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
-        url, query, content, headers = super()._encode(path, params, json)
-        return url, query, content, _bearer(headers, self.api_key)
 
     def _send(self, path: str, body: Mapping[str, Any]) -> Any:
         return parse_body(self._request("POST", path, json=body))
@@ -123,11 +118,6 @@ class AsyncBotamp(_Operations[Awaitable[Any]], AsyncBaseClient):
         super().__init__(base_url, **options)
         self.api_key = api_key
 
-    def _encode(
-        self, path: str, params: Params | None, json: Any
-    ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
-        url, query, content, headers = super()._encode(path, params, json)
-        return url, query, content, _bearer(headers, self.api_key)
 
     async def _send(self, path: str, body: Mapping[str, Any]) -> Any:
         return parse_body(await self._request("POST", path, json=body))

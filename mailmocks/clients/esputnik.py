@@ -143,6 +143,11 @@ def _auth_header(api_key: str) -> str:
 class _Operations(Generic[R]):
     """eSputnik operations, named after the contract's operationIds where it reads well."""
 
+    api_key: str
+
+    def _headers(self, path: str) -> dict[str, str]:
+        return {"authorization": _auth_header(self.api_key)}
+
     def _send(self, method: str, path: str, /, *, params: Params | None = None,
               json: Any = None, shape: Shape = _body) -> R:
         raise NotImplementedError
@@ -378,11 +383,6 @@ class ESputnik(_Operations[Any], BaseClient):
         super().__init__(base_url, **options)
         self.api_key = api_key
 
-    def _encode(self, path: str, params: Params | None,
-                json: Any) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
-        url, query, content, headers = super()._encode(path, params, json)
-        headers["authorization"] = _auth_header(self.api_key)
-        return url, query, content, headers
 
     def _send(self, method: str, path: str, /, *, params: Params | None = None,
               json: Any = None, shape: Shape = _body) -> Any:
@@ -397,11 +397,6 @@ class AsyncESputnik(_Operations[Awaitable[Any]], AsyncBaseClient):
         super().__init__(base_url, **options)
         self.api_key = api_key
 
-    def _encode(self, path: str, params: Params | None,
-                json: Any) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
-        url, query, content, headers = super()._encode(path, params, json)
-        headers["authorization"] = _auth_header(self.api_key)
-        return url, query, content, headers
 
     async def _send(self, method: str, path: str, /, *, params: Params | None = None,
                     json: Any = None, shape: Shape = _body) -> Any:

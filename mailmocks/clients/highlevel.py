@@ -233,7 +233,7 @@ class _Auth:
     token: str
     version: str
 
-    def _auth_headers(self, path: str) -> dict[str, str]:
+    def _headers(self, path: str) -> dict[str, str]:
         version = "v3" if path.startswith(_V3 + "/") else self.version  # v3 answers only v3
         return {"authorization": f"Bearer {self.token}", "version": version}
 
@@ -247,10 +247,6 @@ class HighLevel(_Operations[Any], _Auth, BaseClient):
         super().__init__(base_url, **options)
         self.token, self.version = token, version
 
-    def _encode(self, path: str, params: Params | None, json: Any
-                ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
-        url, query, content, headers = super()._encode(path, params, json)
-        return url, query, content, {**headers, **self._auth_headers(path)}
 
     def _send(self, method: str, path: str, *, query: Params | None = None,
               body: Any = None) -> Any:
@@ -265,10 +261,6 @@ class AsyncHighLevel(_Operations[Awaitable[Any]], _Auth, AsyncBaseClient):
         super().__init__(base_url, **options)
         self.token, self.version = token, version
 
-    def _encode(self, path: str, params: Params | None, json: Any
-                ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
-        url, query, content, headers = super()._encode(path, params, json)
-        return url, query, content, {**headers, **self._auth_headers(path)}
 
     async def _send(self, method: str, path: str, *, query: Params | None = None,
                     body: Any = None) -> Any:

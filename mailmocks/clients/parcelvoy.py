@@ -28,6 +28,11 @@ def _given(**fields: Any) -> dict[str, Any]:
 class _Operations(Generic[R]):
     """Parcelvoy operations, named after the contract's operationIds."""
 
+    api_key: str
+
+    def _headers(self, path: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.api_key}"}
+
     def _send(self, method: str, path: str, *, params: Params | None = None,
               json: Any = None) -> R:
         raise NotImplementedError
@@ -178,11 +183,6 @@ class Parcelvoy(_Operations[Any], BaseClient):
         super().__init__(base_url, **options)
         self.api_key = api_key
 
-    def _encode(self, path: str, params: Params | None, json: Any
-                ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
-        url, query, content, headers = super()._encode(path, params, json)
-        headers["authorization"] = f"Bearer {self.api_key}"
-        return url, query, content, headers
 
     def _send(self, method: str, path: str, *, params: Params | None = None,
               json: Any = None) -> Any:
@@ -207,11 +207,6 @@ class AsyncParcelvoy(_Operations[Awaitable[Any]], AsyncBaseClient):
         super().__init__(base_url, **options)
         self.api_key = api_key
 
-    def _encode(self, path: str, params: Params | None, json: Any
-                ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str]]:
-        url, query, content, headers = super()._encode(path, params, json)
-        headers["authorization"] = f"Bearer {self.api_key}"
-        return url, query, content, headers
 
     async def _send(self, method: str, path: str, *, params: Params | None = None,
                     json: Any = None) -> Any:
