@@ -144,14 +144,24 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    # Methods that may create something twice if resent after the server saw them.
+    unsafe_methods: frozenset[str] = frozenset({"POST", "PATCH"})
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
-    def delay_after(self, attempt: int, outcome: httpx.Response | Exception) -> float | None:
+    def delay_after(self, attempt: int, outcome: httpx.Response | Exception,
+                    method: str = "GET", idempotent: bool | None = None) -> float | None:
         """Seconds to wait before the next try after try number `attempt` (1-based), or None.
 
         None means "do not retry": either the outcome is not retryable or tries are used up.
+        A non-idempotent request (POST/PATCH unless told otherwise) is retried only when the
+        server cannot have acted on it: a 429, or a connection that was never made.
         """
         if attempt >= self.attempts:
+            return None
+        safe = idempotent if idempotent is not None else method.upper() not in self.unsafe_methods
+        if not safe and not (
+                (isinstance(outcome, httpx.Response) and outcome.status_code == 429)
+                or isinstance(outcome, (httpx.ConnectError, httpx.ConnectTimeout))):
             return None
         if isinstance(outcome, httpx.Response):
             if outcome.status_code not in self.retry_statuses:
@@ -260,7 +270,8 @@ class BaseClient(_Core):
         self._sleep = sleep
 
     def _request(
-        self, method: str, path: str, *, params: Params | None = None, json: Any = None
+        self, method: str, path: str, *, params: Params | None = None, json: Any = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         url, query, content, headers = self._encode(path, params, json)
         attempt = 0
@@ -271,13 +282,13 @@ class BaseClient(_Core):
                     method, url, params=query, content=content, headers=headers
                 )
             except httpx.TransportError as exc:
-                delay = self.retry.delay_after(attempt, exc)
+                delay = self.retry.delay_after(attempt, exc, method, idempotent)
                 if delay is None:
                     raise
             else:
                 if response.status_code < 400:
                     return response
-                delay = self.retry.delay_after(attempt, response)
+                delay = self.retry.delay_after(attempt, response, method, idempotent)
                 if delay is None:
                     raise error_for(response)
             self._sleep(delay)
@@ -322,7 +333,8 @@ class AsyncBaseClient(_Core):
         self._sleep = sleep
 
     async def _request(
-        self, method: str, path: str, *, params: Params | None = None, json: Any = None
+        self, method: str, path: str, *, params: Params | None = None, json: Any = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         url, query, content, headers = self._encode(path, params, json)
         attempt = 0
@@ -333,13 +345,13 @@ class AsyncBaseClient(_Core):
                     method, url, params=query, content=content, headers=headers
                 )
             except httpx.TransportError as exc:
-                delay = self.retry.delay_after(attempt, exc)
+                delay = self.retry.delay_after(attempt, exc, method, idempotent)
                 if delay is None:
                     raise
             else:
                 if response.status_code < 400:
                     return response
-                delay = self.retry.delay_after(attempt, response)
+                delay = self.retry.delay_after(attempt, response, method, idempotent)
                 if delay is None:
                     raise error_for(response)
             await self._sleep(delay)

@@ -97,7 +97,7 @@ class Botamp(_Operations[Any], BaseClient):
 
 
     def _send(self, path: str, body: Mapping[str, Any]) -> Any:
-        return parse_body(self._request("POST", path, json=body))
+        return parse_body(self._request("POST", path, json=body, idempotent=True))
 
     def create_or_update_all(
         self, subscribers: Iterable[Mapping[str, Any]], batch_size: int = MAX_BATCH
@@ -120,7 +120,7 @@ class AsyncBotamp(_Operations[Awaitable[Any]], AsyncBaseClient):
 
 
     async def _send(self, path: str, body: Mapping[str, Any]) -> Any:
-        return parse_body(await self._request("POST", path, json=body))
+        return parse_body(await self._request("POST", path, json=body, idempotent=True))
 
     async def create_or_update_all(
         self, subscribers: Iterable[Mapping[str, Any]], batch_size: int = MAX_BATCH
