@@ -63,6 +63,12 @@ class MockServer:
     def webhooks(self) -> Any:
         return self.services.webhooks
 
+    @property
+    def last_status(self) -> int | None:
+        """HTTP status of the last request this sandbox served (thin clients return bodies)."""
+        served = self.journal.entries(self.name, kind="request")
+        return served[-1].status if served else None
+
     def drain(self) -> int:
         return int(self.jobs.drain())
 

@@ -33,9 +33,6 @@ T0_ISO = "2026-03-01T12:00:00.000Z"
 
 
 # -- helpers -------------------------------------------------------------------------------
-def last_status(mock: Any) -> int:
-    return int(mock.journal.entries(kind="request")[-1].status)
-
 
 def raises(kind: type[ApiError], fn: Any, *args: Any, **kwargs: Any) -> ApiError:
     with pytest.raises(kind) as info:
@@ -119,7 +116,7 @@ def pub(convertkit_mock: Any) -> Any:
 # ==========================================================================================
 def test_list_broadcasts(convertkit_mock: Any, ck: Any) -> None:
     listed = ck.list_broadcasts()
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert list(listed) == ["broadcasts"]  # no page/total keys (§8)
     assert [(b["id"], b["subject"]) for b in listed["broadcasts"]] == [
         (1, "Welcome to the Acme newsletter"),
@@ -141,7 +138,7 @@ def test_broadcasts_page_50_at_a_time(convertkit_mock: Any, ck: Any) -> None:
 def test_create_draft_broadcast_with_no_attributes(convertkit_mock: Any, ck: Any) -> None:
     convertkit_mock.clock.freeze(T0)
     body = ck.create_broadcast()
-    assert last_status(convertkit_mock) == 201  # D-2
+    assert convertkit_mock.last_status == 201  # D-2
     assert body == {"broadcast": {
         "id": 3, "created_at": T0_ISO, "subject": None, "description": None, "content": None,
         "public": False, "published_at": None, "send_at": None, "thumbnail_alt": None,
@@ -175,7 +172,7 @@ def test_create_broadcast_with_every_attribute(convertkit_mock: Any, ck: Any) ->
 def test_update_broadcast_changes_only_what_is_sent(convertkit_mock: Any, ck: Any) -> None:
     before = ck.get_broadcast(1)["broadcast"]
     after = ck.update_broadcast(1, subject="New subject", public=True)["broadcast"]
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert after == {**before, "subject": "New subject", "public": True}
     assert ck.get_broadcast(1) == {"broadcast": after}
     assert ck.list_broadcasts()["broadcasts"][0]["subject"] == "New subject"
@@ -183,7 +180,7 @@ def test_update_broadcast_changes_only_what_is_sent(convertkit_mock: Any, ck: An
 
 def test_delete_broadcast(convertkit_mock: Any, ck: Any) -> None:
     assert ck.delete_broadcast(1) is None
-    assert last_status(convertkit_mock) == 204  # D-2
+    assert convertkit_mock.last_status == 204  # D-2
     assert [b["id"] for b in ck.list_broadcasts()["broadcasts"]] == [2]
     err = raises(NotFound, ck.get_broadcast, 1)
     assert (err.status, err.body) == (404, NOT_FOUND)
@@ -354,7 +351,7 @@ def test_broadcast_in_the_past_goes_out_at_once(convertkit_mock: Any, ck: Any) -
 # ==========================================================================================
 def test_list_and_get_purchases(convertkit_mock: Any, ck: Any) -> None:
     page = ck.list_purchases()
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert (page["total_purchases"], page["page"], page["total_pages"]) == (3, 1, 1)
     assert [(p["id"], p["transaction_id"], p["currency"], p["total"])
             for p in page["purchases"]] == [
@@ -393,7 +390,7 @@ def test_create_purchase_normalises_and_creates_the_subscriber(convertkit_mock: 
         "status": "paid",
         "products": [{"pid": 9999, "lid": 7777, "name": "Floppy Disk (512k)",
                       "sku": "7890-ijkl", "unit_price": 5.0, "quantity": 2}]})
-    assert last_status(convertkit_mock) == 201  # D-2
+    assert convertkit_mock.last_status == 201  # D-2
     assert body == {"id": 4, "transaction_id": "123-abcd-456-efgh", "status": "paid",
                     "email_address": "crashoverride@hackers.com", "currency": "JPY",
                     "transaction_time": "2018-03-17T11:28:04Z", "subtotal": 20.0,
@@ -501,7 +498,7 @@ def test_create_list_and_delete_every_kind_of_rule(convertkit_mock: Any, ck: Any
     made = []
     for n, (event, echo) in enumerate(EVENTS, 1):
         rule = ck.create_webhook(f"http://example.com/hook/{n}", event)
-        assert last_status(convertkit_mock) == 200  # D-2
+        assert convertkit_mock.last_status == 200  # D-2
         assert rule == {"rule": {"id": n, "account_id": 1001, "event": echo,
                                  "target_url": f"http://example.com/hook/{n}"}}
         made.append(rule["rule"])
@@ -667,7 +664,7 @@ def test_target_answering_500_is_recorded_as_failed(convertkit_mock: Any, ck: An
     receiver.status = 500
     hook(ck, receiver, "/err", {"name": "subscriber.tag_add", "tag_id": 1})
     sub = ck.tag_subscriber(1, "e@example.com")["subscription"]
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     convertkit_mock.drain()
     [delivery] = convertkit_mock.webhooks.deliveries("convertkit", "subscriber.tag_add")
     assert delivery.state == "failed"
@@ -681,7 +678,7 @@ def test_target_that_is_down_never_breaks_the_request(convertkit_mock: Any, ck: 
     ck.create_webhook(url, {"name": "subscriber.subscriber_activate"})
     ck.create_webhook(url, {"name": "subscriber.form_subscribe", "form_id": 3001})
     sub = ck.add_subscriber_to_form(3001, "down@example.com")["subscription"]
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert sub["state"] == "active"
     convertkit_mock.drain()
     deliveries = convertkit_mock.webhooks.deliveries("convertkit")
@@ -792,7 +789,7 @@ def test_update_with_10_fields_is_200_and_immediate(convertkit_mock: Any, ck: An
                                                     many_fields: list[str]) -> None:
     values = {k: f"v-{k}" for k in many_fields[:10]}
     body = ck.update_subscriber(1, first_name="Ten", fields=values)
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     s = ck.get_subscriber(1)["subscriber"]
     assert body == {"subscriber": s}
     assert s["first_name"] == "Ten"
@@ -804,7 +801,7 @@ def test_update_with_11_fields_is_202_and_applied_after_drain(convertkit_mock: A
     old = ck.get_subscriber(1)["subscriber"]
     values = {k: f"v-{k}" for k in many_fields[:11]}
     body = ck.update_subscriber(1, first_name="Eleven", fields=values)
-    assert last_status(convertkit_mock) == 202
+    assert convertkit_mock.last_status == 202
     expected = {**old, "first_name": "Eleven", "fields": {**old["fields"], **values}}
     assert body == {"subscriber": expected}  # the body shows the result ...
     assert ck.get_subscriber(1)["subscriber"] == old  # ... which is not applied yet
@@ -817,7 +814,7 @@ def test_update_with_125_fields_is_still_202(convertkit_mock: Any, ck: Any,
     values = {k: "x" for k in many_fields} | {f"unknown_{n}": "y" for n in range(110)}
     assert len(values) == 125
     body = ck.update_subscriber(2, fields=values)
-    assert last_status(convertkit_mock) == 202
+    assert convertkit_mock.last_status == 202
     assert all(body["subscriber"]["fields"][k] == "x" for k in many_fields)
     assert not any(k.startswith("unknown_") for k in body["subscriber"]["fields"])
     convertkit_mock.drain()

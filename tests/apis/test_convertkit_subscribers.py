@@ -46,10 +46,6 @@ T0_ISO = "2026-03-01T12:00:00.000Z"
 
 
 # -- helpers -------------------------------------------------------------------------------
-def last_status(mock: Any) -> int:
-    """HTTP status of the last request the fake served (the thin client only returns bodies)."""
-    return int(mock.journal.entries(kind="request")[-1].status)
-
 
 def raises(kind: type[ApiError], fn: Any, *args: Any, **kwargs: Any) -> ApiError:
     with pytest.raises(kind) as info:
@@ -250,7 +246,7 @@ def test_form_subscribe_with_public_key_returns_id_only(convertkit_mock: Any, pu
     body = pub.add_subscriber_to_form(3001, "jon@example.com", first_name="Jon",
                                       fields={"last_name": "Snow", "company": "Night's Watch"},
                                       tags=[1, 4])
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     sub = body["subscription"]
     sid = sub["subscriber"]["id"]
     assert sub == {"id": sub["id"], "state": "active", "created_at": T0_ISO,
@@ -379,7 +375,7 @@ def test_list_form_subscriptions_pages_active_subscribers(convertkit_mock: Any,
     active = subscription_count(convertkit_mock, "form", 3001)
     assert active > 50  # so that there is a second page
     page1 = ck.list_form_subscriptions(3001)
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert (page1["total_subscriptions"], page1["page"], page1["total_pages"]) == (
         active, 1, -(-active // 50))
     assert len(page1["subscriptions"]) == 50
@@ -458,7 +454,7 @@ def test_sequence_subscribe(convertkit_mock: Any, pub: Any, ck: Any) -> None:
     before = ck.list_sequence_subscriptions(4003)["total_subscriptions"]
     sub = pub.add_subscriber_to_sequence(4003, "bran@example.com", first_name="Bran",
                                          tags=[3])["subscription"]
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert (sub["subscribable_type"], sub["subscribable_id"], sub["state"]) == (
         "course", 4003, "active")
     assert sub["subscriber"] == {"id": 301}
@@ -512,7 +508,7 @@ def test_list_tags(pub: Any) -> None:
 
 def test_create_one_tag(convertkit_mock: Any, pub: Any, frozen: Any) -> None:
     tag = pub.create_tags("House Stark")
-    assert last_status(convertkit_mock) == 201  # D-2
+    assert convertkit_mock.last_status == 201  # D-2
     assert tag == {"id": 6, "name": "House Stark", "created_at": T0_ISO, "account_id": 1001,
                    "state": "available", "updated_at": T0_ISO, "deleted_at": None}
     assert pub.list_tags()["tags"][-1] == {"id": 6, "name": "House Stark", "created_at": T0_ISO}
@@ -520,7 +516,7 @@ def test_create_one_tag(convertkit_mock: Any, pub: Any, frozen: Any) -> None:
 
 def test_create_several_tags_in_request_order(convertkit_mock: Any, ck: Any) -> None:
     tags = ck.create_tags(["House Stark", "House Lannister"])
-    assert last_status(convertkit_mock) == 201
+    assert convertkit_mock.last_status == 201
     assert [(t["id"], t["name"]) for t in tags] == [(6, "House Stark"), (7, "House Lannister")]
     one = ck.create_tags(["Solo"])
     assert isinstance(one, list) and [t["name"] for t in one] == ["Solo"]
@@ -549,7 +545,7 @@ def test_create_tags_bad_shape_is_422(convertkit_mock: Any, body: dict[str, Any]
 def test_tag_subscriber_creates_unknown_email(convertkit_mock: Any, pub: Any, ck: Any) -> None:
     before = ck.list_tag_subscriptions(4)["total_subscriptions"]
     sub = pub.tag_subscriber(4, "new@example.com", first_name="Nova")["subscription"]
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert (sub["subscribable_type"], sub["subscribable_id"], sub["state"]) == ("tag", 4, "active")
     assert sub["subscriber"] == {"id": 301}
     assert ck.get_subscriber(301)["subscriber"]["first_name"] == "Nova"
@@ -578,7 +574,7 @@ def test_remove_tag_from_subscriber_by_id(convertkit_mock: Any, ck: Any) -> None
     sid = ck.tag_subscriber(3, "tagged@example.com")["subscription"]["subscriber"]["id"]
     before = ck.list_tag_subscriptions(3)["total_subscriptions"]
     removed = ck.remove_tag_from_subscriber(sid, 3)
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert removed == {"id": 3, "name": "Newsletter", "created_at": "2024-01-02T09:00:00.000Z"}
     assert ck.list_subscriber_tags(sid) == {"tags": []}
     assert ck.list_tag_subscriptions(3)["total_subscriptions"] == before - 1
@@ -596,7 +592,7 @@ def test_remove_tag_by_email(convertkit_mock: Any, ck: Any) -> None:
     sid = ck.tag_subscriber(2, "lead@example.com")["subscription"]["subscriber"]["id"]
     ck.tag_subscriber(4, "lead@example.com")
     tag = ck.remove_tag_from_subscriber_by_email(2, "LEAD@example.com")
-    assert last_status(convertkit_mock) == 200  # D-2
+    assert convertkit_mock.last_status == 200  # D-2
     assert tag == {"id": 2, "name": "Lead", "created_at": "2024-01-02T09:00:00.000Z"}
     assert [t["id"] for t in ck.list_subscriber_tags(sid)["tags"]] == [4]
 
@@ -636,7 +632,7 @@ def test_list_tag_subscriptions(convertkit_mock: Any, ck: Any) -> None:
 def test_list_subscribers_default_is_non_cancelled_oldest_first(convertkit_mock: Any,
                                                                ck: Any) -> None:
     page = ck.list_subscribers()
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert (page["total_subscribers"], page["page"], page["total_pages"]) == (LIVE, 1, 6)
     subs = page["subscribers"]
     assert len(subs) == 50
@@ -743,7 +739,7 @@ def test_update_subscriber(convertkit_mock: Any, ck: Any) -> None:
     body = ck.update_subscriber(3, first_name="Renamed", email_address="renamed@example.com",
                                 fields={"company": "New Co", "favourite_colour": None,
                                         "not_a_field": "ignored"})
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     expected = {**old, "first_name": "Renamed", "email_address": "renamed@example.com",
                 "fields": {**old["fields"], "company": "New Co", "favourite_colour": None}}
     assert body == {"subscriber": expected}
@@ -793,7 +789,7 @@ def test_unsubscribe(convertkit_mock: Any, ck: Any) -> None:
     s = ck.get_subscriber(10)["subscriber"]
     n_form = subscription_count(convertkit_mock, "form", 3001, "cancelled")
     body = ck.unsubscribe_subscriber(s["email_address"].upper())
-    assert last_status(convertkit_mock) == 200
+    assert convertkit_mock.last_status == 200
     assert body == {"subscriber": {**s, "state": "cancelled"}}  # §7: cancelled, not active
     assert ck.get_subscriber(10)["subscriber"]["state"] == "cancelled"
     assert ck.list_subscribers()["total_subscribers"] == LIVE - 1
@@ -857,7 +853,7 @@ def test_create_one_custom_field_201_with_location(convertkit_mock: Any, ck: Any
 
 def test_create_custom_fields_array_and_one_element_array(convertkit_mock: Any, ck: Any) -> None:
     made = ck.create_custom_fields(["Job Title", "Café Owner", "Last-Name!"])
-    assert last_status(convertkit_mock) == 201
+    assert convertkit_mock.last_status == 201
     assert [(f["id"], f["key"], f["label"], f["name"]) for f in made] == [
         (5, "job_title", "Job Title", "ck_field_5_job_title"),
         (6, "cafe_owner", "Café Owner", "ck_field_6_cafe_owner"),
@@ -889,7 +885,7 @@ def test_create_custom_fields_wrong_types_are_422(convertkit_mock: Any) -> None:
 def test_rename_custom_field_keeps_key_and_name(convertkit_mock: Any, ck: Any) -> None:
     value = ck.get_subscriber(1)["subscriber"]["fields"]["last_name"]
     assert ck.update_custom_field(1, "Surname") is None
-    assert last_status(convertkit_mock) == 204
+    assert convertkit_mock.last_status == 204
     assert ck.list_custom_fields()["custom_fields"][0] == {
         "id": 1, "name": "ck_field_1_last_name", "key": "last_name", "label": "Surname"}
     assert ck.get_subscriber(1)["subscriber"]["fields"]["last_name"] == value
@@ -916,7 +912,7 @@ def test_rename_unknown_custom_field_is_404(ck: Any) -> None:
 def test_delete_custom_field_drops_the_values(convertkit_mock: Any, ck: Any) -> None:
     assert ck.get_subscriber(1)["subscriber"]["fields"]["company"] is not None
     assert ck.delete_custom_field(2) is None
-    assert last_status(convertkit_mock) == 204
+    assert convertkit_mock.last_status == 204
     assert [f["id"] for f in ck.list_custom_fields()["custom_fields"]] == [1, 3, 4]
     assert "company" not in ck.get_subscriber(1)["subscriber"]["fields"]
     # the label is free again, and a field made with it starts empty

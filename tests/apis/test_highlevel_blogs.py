@@ -54,7 +54,7 @@ def test_categories_and_authors_page_with_offset(highlevel_mock: Any) -> None:
 def test_create_answers_201_with_the_post_and_lists_it_first(highlevel_mock: Any) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     post = new_post(hl, loc)
-    assert highlevel_mock.journal.entries(kind="request")[-1].status == 201
+    assert highlevel_mock.last_status == 201
     assert post["urlSlug"] == "jazz-night" and post["status"] == "PUBLISHED"
     assert post["archived"] is False and post["categories"] == [MUSIC] and post["author"] == MAJA
     assert post["canonicalLink"] == "https://blog.aurora-events.test/post/jazz-night"

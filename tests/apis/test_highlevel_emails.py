@@ -41,7 +41,7 @@ def test_list_templates_newest_first_without_archived_ones(highlevel_mock: Any) 
 def test_create_save_preview_delete(highlevel_mock: Any) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     created = hl.create_template(loc, "html", name="Ticket confirmation", updated_by=USER)
-    assert highlevel_mock.journal.entries(kind="request")[-1].status == 201
+    assert highlevel_mock.last_status == 201
     assert set(created) == {"redirect", "traceId"}
     tid = created["redirect"]
     listed = hl.fetch_template(loc, limit=1)["builders"][0]
@@ -52,7 +52,7 @@ def test_create_save_preview_delete(highlevel_mock: Any) -> None:
     saved = hl.update_template(loc, tid, updated_by=USER, html="<h1>Your tickets</h1>",
                                preview_text="See you there")
     assert saved["ok"] == "true" and saved["previewUrl"] == listed["previewUrl"]
-    assert highlevel_mock.journal.entries(kind="request")[-1].status == 201
+    assert highlevel_mock.last_status == 201
     page = highlevel_mock.http.get(saved["previewUrl"].removeprefix(highlevel_mock.base_url))
     assert page.headers["content-type"].startswith("text/html")
     assert page.text == "<h1>Your tickets</h1>"

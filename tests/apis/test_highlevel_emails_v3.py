@@ -32,7 +32,7 @@ def test_v3_templates_are_builder_templates_both_ways(highlevel_mock: Any) -> No
     made = hl.create_email_template(loc, "Ticket receipt", editor_content="<p>Thanks</p>",
                                     subject_line="Your tickets", from_name="Aurora",
                                     from_email="hi@aurora.test", user_id=USER)
-    assert highlevel_mock.journal.entries(kind="request")[-1].status == 201
+    assert highlevel_mock.last_status == 201
     assert (made["name"], made["editorType"], made["isPlainText"]) == (
         "Ticket receipt", "html", False)
     builders = hl.fetch_template(loc, limit=50)["builders"]
@@ -155,7 +155,7 @@ def test_campaign_crud_and_lifecycle(highlevel_mock: Any) -> None:
                    if t.name == "Welcome - new attendee")
     made = hl.create_email_campaign(loc, "Autumn news", user_id=USER,
                                     time_zone="Europe/Copenhagen", template_id=welcome.id)
-    assert highlevel_mock.journal.entries(kind="request")[-1].status == 201
+    assert highlevel_mock.last_status == 201
     assert (made["status"], made["deleted"], len(made["id"])) == ("draft", False, 24)
     got = hl.get_email_campaign(loc, made["id"])
     content = highlevel_mock.http.get(got["editorContentUrl"].removeprefix(
@@ -201,7 +201,7 @@ def test_scheduled_campaign_goes_out_when_the_clock_reaches_send_at(highlevel_mo
         schedule_config={"sendAt": "2026-05-01T12:00:00Z"})
     assert out == {"campaignId": made["id"], "sourceId": out["sourceId"],
                    "traceId": out["traceId"]}
-    assert mock.journal.entries(kind="request")[-1].status == 201
+    assert mock.last_status == 201
     assert hl.get_email_campaign(loc, made["id"])["status"] == "scheduled"
     mock.advance(2 * 3600)
     assert mock.outbox.messages("highlevel", kind="campaign") == []
