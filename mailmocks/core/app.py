@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from .api import Api, Call
 from .contract import Operation, Problem
 from .http import HttpError, Reply, json_reply
+from .journal import Entry
 from .services import Services
 
 log = logging.getLogger("mailmocks")
@@ -109,10 +110,9 @@ class ApiApp:
                 if forced is not None:
                     injected = True
                     raise HttpError(forced)
-            body = await self._read_body(call, request)
+            body = await self._read_body(call, request, entry)
             call.has_body = body is not NO_BODY
             call.body = body if call.has_body else None
-            entry.request_body = call.body
             api.prepare(call)
             api.authenticate(call)
             limit = api.rate_limit(call)
@@ -142,18 +142,26 @@ class ApiApp:
                                 (time.perf_counter() - started) * 1000)
         return reply.to_response(content)
 
-    async def _read_body(self, call: Call[Any], request: Request) -> Any:
+    async def _read_body(self, call: Call[Any], request: Request, entry: Entry) -> Any:
+        limit = self.api.max_body_bytes
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.api.max_body_bytes:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
             raise HttpError(self.api.too_large(call))
-        raw = b""
+        chunks: list[bytes] = []
+        size = 0
         async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > self.api.max_body_bytes:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:  # only the first bytes are kept, for the journal
+                head = b"".join(chunks)[: self.services.journal.body_bytes + 1]
+                self.services.journal.set_request(entry, head, ctype)
                 raise HttpError(self.api.too_large(call))
+        raw = b"".join(chunks)
+        if raw:
+            self.services.journal.set_request(entry, raw, ctype)
         if not raw.strip():
             return NO_BODY
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype == "application/x-www-form-urlencoded":
             try:
                 return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))

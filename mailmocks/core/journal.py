@@ -1,11 +1,21 @@
-"""A bounded record of every request served and every delivery made, secrets redacted."""
+"""A bounded record of every request served and every delivery made, secrets redacted.
+
+Bounded twice: at most `maxlen` entries and at most `max_bytes` of bodies in all, each body
+clipped to `body_bytes` (the clipped part marked). Bodies are kept as the bytes that crossed
+the wire, so the hot path never copies or walks a parsed body; they are parsed and redacted
+only when somebody reads the journal. Webhook threads append while the event loop reads, so
+every access holds one lock.
+"""
 from __future__ import annotations
 
 import itertools
+import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -13,6 +23,10 @@ REDACTED = "[redacted]"
 # Names whose values never enter the journal, whatever the vendor.
 DEFAULT_SECRETS = frozenset({"api_key", "api_secret", "authorization", "token", "password",
                              "secret", "x-api-key", "apikey"})
+BODY_BYTES = 16 << 10  # per body, request and response each
+MAX_BYTES = 32 << 20  # all bodies of all entries
+CLIP_MARK = "…[clipped]"
+_ENTRY_OVERHEAD = 512  # what an entry costs beside its bodies, roughly
 
 
 @dataclass(slots=True)
@@ -25,48 +39,122 @@ class Entry:
     method: str = ""
     path: str = ""
     query: dict[str, Any] = field(default_factory=dict)
-    request_body: Any = None
+    request_body: Any = None  # bytes as received (clipped), or a value a service recorded
     status: int | None = None
     response_body: Any = None
     duration_ms: float | None = None
     note: str | None = None
+    request_media: str = ""  # the request's content type, to parse its bytes when read
+    clipped: bool = False  # a body was longer than the journal keeps
+    size: int = 0  # bytes this entry counts against the journal's budget
 
     def as_dict(self, redact: Callable[[Any], Any] | None = None) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.__slots__}
-        body = out["response_body"]
-        if isinstance(body, bytes):
-            try:  # stored as sent (clipped); parsed only when someone reads it
-                out["response_body"] = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                out["response_body"] = body.decode("utf-8", "replace")
+        out = {k: getattr(self, k) for k in self.__slots__ if k not in ("size", "request_media")}
+        out["request_body"] = _readable(self.request_body, self.request_media)
+        out["response_body"] = _readable(self.response_body, "application/json")
         if redact is not None:
             for key in ("query", "request_body", "response_body"):
                 out[key] = redact(out[key])
         return out
 
 
+def _readable(body: Any, media: str) -> Any:
+    """Stored bytes as the JSON, form or text they were; clipped bytes as marked text."""
+    if not isinstance(body, bytes):
+        return body
+    clipped = body.endswith(CLIP_MARK.encode())
+    if not clipped:
+        if "form-urlencoded" in media:
+            try:
+                return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError:
+                pass
+        else:
+            try:
+                return orjson.loads(body)
+            except orjson.JSONDecodeError:
+                pass
+    return body.decode("utf-8", "replace")
+
+
+def clip(body: bytes, limit: int = BODY_BYTES) -> bytes:
+    """At most `limit` bytes of `body`, marked when cut."""
+    if len(body) <= limit:
+        return body
+    return body[:limit] + CLIP_MARK.encode()
+
+
 class Journal:
-    def __init__(self, maxlen: int = 2000, secrets: Iterable[str] = DEFAULT_SECRETS) -> None:
-        self._entries: deque[Entry] = deque(maxlen=maxlen)
+    def __init__(self, maxlen: int = 2000, secrets: Iterable[str] = DEFAULT_SECRETS, *,
+                 body_bytes: int = BODY_BYTES, max_bytes: int = MAX_BYTES) -> None:
+        self._entries: deque[Entry] = deque()
         self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.maxlen = maxlen
+        self.body_bytes = body_bytes
+        self.max_bytes = max_bytes
+        self.bytes = 0  # what the kept entries hold, by the budget's count
         self.secrets = frozenset(s.lower() for s in secrets)
+        names = "|".join(re.escape(s) for s in sorted(self.secrets))
+        # secrets inside clipped text, where no parser can find them: "name": "value" or name=v
+        self._secret_text = re.compile(
+            rf'(?i)("(?:{names})"\s*:\s*)"(?:[^"\\]|\\.)*"?|((?:^|[&?])(?:{names})=)[^&]*')
 
     def start(self, kind: str, api: str, at: float, **fields: Any) -> Entry:
-        # Bodies are kept by reference and redacted when read (`as_dict`, `entries`), so the
-        # hot path never copies them.
+        body = fields.pop("request_body", None)
         entry = Entry(next(self._ids), kind, api, at, **fields)
-        self._entries.append(entry)
+        with self._lock:
+            self._entries.append(entry)
+            self._account(entry, _ENTRY_OVERHEAD)
+            while len(self._entries) > self.maxlen:
+                self._drop_oldest()
+        if body is not None:
+            self.set_request(entry, body)
         return entry
+
+    def set_request(self, entry: Entry, body: Any, media: str = "") -> None:
+        """Record what the request carried: bytes are clipped, other values serialised."""
+        if not isinstance(body, bytes):
+            body = orjson.dumps(body, default=str)
+        kept = self._clip(entry, body)
+        with self._lock:
+            entry.request_body, entry.request_media = kept, media
+            self._account(entry, len(kept))
 
     def finish(self, entry: Entry, status: int | None, body: Any, duration_ms: float,
                note: str | None = None) -> None:
-        entry.status = status
-        entry.response_body = _clip(body)
-        entry.duration_ms = round(duration_ms, 3)
-        entry.note = note
+        if isinstance(body, str):
+            body = body.encode("utf-8", "replace")
+        kept = self._clip(entry, body) if isinstance(body, bytes) else body
+        with self._lock:
+            entry.status = status
+            entry.response_body = kept
+            entry.duration_ms = round(duration_ms, 3)
+            entry.note = note
+            if isinstance(kept, bytes):
+                self._account(entry, len(kept))
+
+    def _clip(self, entry: Entry, body: bytes) -> bytes:
+        kept = clip(body, self.body_bytes)
+        if kept is not body:
+            entry.clipped = True
+        return kept
+
+    def _account(self, entry: Entry, n: int) -> None:
+        # caller holds the lock; the oldest entries go until the budget holds again
+        entry.size += n
+        self.bytes += n
+        while self.bytes > self.max_bytes and len(self._entries) > 1:
+            self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        old = self._entries.popleft()
+        self.bytes -= old.size
 
     def entries(self, api: str | None = None, kind: str | None = None) -> list[Entry]:
-        return [e for e in self._entries
+        with self._lock:
+            kept = list(self._entries)
+        return [e for e in kept
                 if (api is None or e.api == api) and (kind is None or e.kind == kind)]
 
     def records(self, api: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
@@ -74,7 +162,12 @@ class Journal:
         return [e.as_dict(self.redact) for e in self.entries(api, kind)]
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def redact(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -82,13 +175,12 @@ class Journal:
                     for k, v in value.items()}
         if isinstance(value, list):
             return [self.redact(v) for v in value]
+        if isinstance(value, str):
+            return self._secret_text.sub(_redact_match, value)
         return value
 
 
-def _clip(body: Any, limit: int = 4096) -> Any:
-    """Keep at most `limit` bytes/characters of a body: the journal stays small."""
-    if isinstance(body, bytes) and len(body) > limit:
-        return body[:limit] + b"..."
-    if isinstance(body, str) and len(body) > limit:
-        return body[:limit] + "..."
-    return body
+def _redact_match(m: re.Match[str]) -> str:
+    if m.group(1) is not None:
+        return f'{m.group(1)}"{REDACTED}"'
+    return f"{m.group(2)}{REDACTED}"

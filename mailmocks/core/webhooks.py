@@ -21,6 +21,9 @@ from .jobs import Jobs
 from .journal import Journal
 
 Signer = Callable[[bytes], dict[str, str]]
+# Marks every request the fakes send, so the sandbox refuses it on its own control routes
+# (a webhook pointed at /_admin/reset must not reset the sandbox).
+OUTBOUND_HEADER = "x-mailmocks-delivery"
 
 
 @dataclass(slots=True)
@@ -70,7 +73,9 @@ class Webhooks:
         all_headers.update(headers or {})
         if sign is not None:
             all_headers.update(sign(body))
-        delivery = Delivery(next(self._ids), api, event, url, payload, all_headers, body,
+        delivery_id = next(self._ids)
+        all_headers[OUTBOUND_HEADER] = str(delivery_id)
+        delivery = Delivery(delivery_id, api, event, url, payload, all_headers, body,
                             tuple(retry_delays))
         with self._lock:
             self._deliveries.append(delivery)
@@ -96,7 +101,7 @@ class Webhooks:
         started = time.perf_counter()
         entry = self.journal.start("webhook", delivery.api, self.clock.now(),
                                    operation=delivery.event, method="POST", path=delivery.url,
-                                   request_body=delivery.payload)
+                                   request_body=delivery.body)
         status: int | None = None
         text = ""
         error: str | None = None
