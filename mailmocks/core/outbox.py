@@ -1,4 +1,8 @@
-"""Every message a vendor would have sent, already rendered, with its delivery history."""
+"""Every message a vendor would have sent, already rendered, with its delivery history.
+
+Bounded: at most `maxlen` messages and `max_bytes` of their text (subject, HTML, text part
+and template); the oldest go first.
+"""
 from __future__ import annotations
 
 import itertools
@@ -36,11 +40,14 @@ class Message:
 
 
 class Outbox:
-    def __init__(self, clock: Clock, maxlen: int = 50_000) -> None:
+    def __init__(self, clock: Clock, maxlen: int = 50_000, max_bytes: int = 256 << 20) -> None:
         self.clock = clock
         self._messages: dict[int, Message] = {}
+        self._sizes: dict[int, int] = {}
         self._ids = itertools.count(1)
         self._maxlen = maxlen
+        self.max_bytes = max_bytes
+        self.bytes = 0
 
     def add(self, *, api: str, channel: str, to: str, sender: str = "", subject: str = "",
             html: str = "", text: str = "", template: str = "",
@@ -51,9 +58,32 @@ class Outbox:
                       dict(data or {}), kind, tenant, dict(meta or {}))
         self.mark(msg, status)
         self._messages[msg.id] = msg
-        if len(self._messages) > self._maxlen:  # bounded: drop the oldest
-            del self._messages[next(iter(self._messages))]
+        self._sizes[msg.id] = size = (len(subject) + len(html) + len(text) + len(template)
+                                      + len(to) + len(sender) + 256)
+        self.bytes += size
+        while len(self._messages) > 1 and (len(self._messages) > self._maxlen
+                                           or self.bytes > self.max_bytes):
+            self._drop(next(iter(self._messages)))  # bounded: the oldest go first
         return msg
+
+    def fill(self, msg: Message, *, subject: str | None = None, html: str | None = None,
+             text: str | None = None) -> None:
+        """Set what a message rendered to after it was queued, keeping the byte count true."""
+        before = len(msg.subject) + len(msg.html) + len(msg.text)
+        if subject is not None:
+            msg.subject = subject
+        if html is not None:
+            msg.html = html
+        if text is not None:
+            msg.text = text
+        grown = len(msg.subject) + len(msg.html) + len(msg.text) - before
+        if msg.id in self._sizes:
+            self._sizes[msg.id] += grown
+            self.bytes += grown
+
+    def _drop(self, msg_id: int) -> None:
+        del self._messages[msg_id]
+        self.bytes -= self._sizes.pop(msg_id, 0)
 
     def mark(self, msg: Message, status: str) -> None:
         msg.history.append((status, iso(self.clock.now())))
@@ -69,6 +99,8 @@ class Outbox:
 
     def clear(self) -> None:
         self._messages.clear()
+        self._sizes.clear()
+        self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._messages)
