@@ -2,12 +2,15 @@
 
 Timers scheduled on the clock run when it reaches them: `advance()` runs them at once in
 time order (deterministic), and the sandbox's ticker calls `run_due()` in real time.
+Timers may be scheduled from any thread (webhook retries are scheduled from worker threads
+while the ticker runs); the heap is only touched under one lock, callbacks run outside it.
 """
 from __future__ import annotations
 
 import functools
 import heapq
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ class Clock:
         self._timers: list[Timer] = []
         self._seq = itertools.count()
         self._running = False
+        self._lock = threading.RLock()
         if frozen_at is not None:
             self.freeze(frozen_at)
 
@@ -67,12 +71,15 @@ class Clock:
         target = self._frozen + seconds
         ran = 0
         # Step through timers in order so each sees the time it was scheduled for.
-        while self._timers and self._timers[0].when <= target:
-            nxt = self._timers[0].when
+        while (nxt := self._next_before(target)) is not None:
             self._frozen = max(self._frozen, nxt)
             ran += self.run_due()
         self._frozen = target
         return ran + self.run_due()
+
+    def _next_before(self, limit: float) -> float | None:
+        nxt = self.next_due()
+        return nxt if nxt is not None and nxt <= limit else None
 
     def set(self, at: datetime | float) -> int:
         ts = _to_ts(at)
@@ -80,30 +87,39 @@ class Clock:
 
     # -- timers ------------------------------------------------------------------------
     def call_at(self, when: datetime | float, callback: Callback) -> Timer:
-        timer = Timer(_to_ts(when), next(self._seq), callback)
-        heapq.heappush(self._timers, timer)
+        with self._lock:
+            timer = Timer(_to_ts(when), next(self._seq), callback)
+            heapq.heappush(self._timers, timer)
         return timer
 
     def call_later(self, delay: float, callback: Callback) -> Timer:
         return self.call_at(self.now() + delay, callback)
 
     def next_due(self) -> float | None:
-        while self._timers and self._timers[0].cancelled:
-            heapq.heappop(self._timers)
-        return self._timers[0].when if self._timers else None
+        with self._lock:
+            while self._timers and self._timers[0].cancelled:
+                heapq.heappop(self._timers)
+            return self._timers[0].when if self._timers else None
 
-    def run_due(self) -> int:
-        """Run the timers whose time has come; timers they schedule for now run too."""
-        if self._running:  # a callback advancing the clock must not re-enter
-            return 0
-        self._running = True
-        ran = 0
-        try:
+    def _pop_due(self) -> Timer | None:
+        with self._lock:
             while self._timers and self._timers[0].when <= self.now():
                 timer = heapq.heappop(self._timers)
                 if not timer.cancelled:
-                    timer.callback()
-                    ran += 1
+                    return timer
+            return None
+
+    def run_due(self) -> int:
+        """Run the timers whose time has come; timers they schedule for now run too."""
+        with self._lock:
+            if self._running:  # a callback advancing the clock must not re-enter
+                return 0
+            self._running = True
+        ran = 0
+        try:
+            while (timer := self._pop_due()) is not None:
+                timer.callback()
+                ran += 1
         finally:
             self._running = False
         return ran

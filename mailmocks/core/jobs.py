@@ -5,17 +5,25 @@ A job is a plain function scheduled on the clock. Nothing runs on its own in tes
 `clock.advance()` runs jobs whose delay has passed. The sandbox's ticker runs them in
 real time; jobs marked `io=True` (network deliveries) then go to a worker thread so a
 slow target never holds the event loop.
+
+A job may be a coroutine function (it awaits `services.render(...)`, which renders on a worker
+thread when served). Served, it runs as a task on the sandbox's loop; otherwise it is run to
+completion inline, since nothing it awaits then suspends.
 """
 from __future__ import annotations
 
+import asyncio
+import inspect
 import itertools
 import logging
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import Clock, Timer
+from .render import run_inline
 
 log = logging.getLogger("mailmocks.jobs")
 
@@ -45,37 +53,49 @@ class Jobs:
         self._history = history
         # Set by the sandbox: hands an io job to a worker thread instead of running inline.
         self.offload: Callable[[Job], None] | None = None
+        # Set by the sandbox when served: the loop coroutine jobs run on.
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.RLock()  # jobs finish on worker threads and loop tasks
 
     def submit(self, fn: Callable[[], Any], *, delay: float = 0.0, at: float | None = None,
                name: str = "", io: bool = False) -> Job:
         due = at if at is not None else self.clock.now() + delay
         job = Job(next(self._ids), name or getattr(fn, "__name__", "job"), due, fn, io)
-        self._pending[job.id] = job
+        with self._lock:
+            self._pending[job.id] = job
         job.timer = self.clock.call_at(due, lambda: self._due(job))
         return job
 
     def cancel(self, job: Job) -> bool:
-        if job.status != "pending":
-            return False
-        if job.timer:
-            job.timer.cancel()
-        job.status = "cancelled"
-        self._pending.pop(job.id, None)
-        self._remember(job)
+        with self._lock:
+            if job.status != "pending":
+                return False
+            if job.timer:
+                job.timer.cancel()
+            job.status = "cancelled"
+            self._pending.pop(job.id, None)
+            self._remember(job)
         return True
 
     def pending(self) -> list[Job]:
-        return sorted(self._pending.values(), key=lambda j: (j.due, j.id))
+        """Jobs not finished yet (waiting for their time, or running), in due order."""
+        with self._lock:
+            jobs = list(self._pending.values())
+        return sorted(jobs, key=lambda j: (j.due, j.id))
 
     def finished(self) -> list[Job]:
-        return list(self._finished)
+        with self._lock:
+            return list(self._finished)
 
     def drain(self, max_rounds: int = 10_000) -> int:
-        """Run every job that is due now, and the jobs those schedule, until none is left."""
+        """Run every job that is due now, and the jobs those schedule, until none is left.
+
+        Jobs already running elsewhere (a delivery on a worker thread) are not waited for.
+        """
         ran = 0
         for _ in range(max_rounds):
             now = self.clock.now()
-            due = [j for j in self.pending() if j.due <= now]
+            due = [j for j in self.pending() if j.due <= now and j.status == "pending"]
             if not due:
                 return ran
             for job in due:
@@ -99,19 +119,56 @@ class Jobs:
             self.run(job)
 
     def run(self, job: Job) -> None:
-        if job.timer:
-            job.timer.cancel()
-        job.status = "running"
+        with self._lock:
+            if job.status not in ("pending", "running"):
+                return
+            if job.timer:
+                job.timer.cancel()
+            job.status = "running"
         try:
-            job.fn()
+            result = job.fn()
+            if inspect.isawaitable(result) and self._start_async(job, result):
+                return  # finishes when its task does
         except Exception as exc:  # a failing job is recorded, never raised into a request
-            job.status = "failed"
-            job.error = f"{type(exc).__name__}: {exc}"
-            log.error("job %s failed:\n%s", job.name, traceback.format_exc())
-        else:
-            job.status = "done"
-        self._pending.pop(job.id, None)
-        self._remember(job)
+            self._failed(job, exc)
+        self._finish(job)
+
+    def _start_async(self, job: Job, awaitable: Awaitable[Any]) -> bool:
+        """Run a coroutine job: as a task on the served loop, else to completion right here."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            run_inline(awaitable)
+            return False
+
+        async def task() -> None:
+            try:
+                await awaitable
+            except Exception as exc:
+                self._failed(job, exc)
+            self._finish(job)
+
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            loop.create_task(task())
+        else:  # called from another thread (a test draining a live sandbox): wait for it
+            asyncio.run_coroutine_threadsafe(task(), loop).result()
+        return True
+
+    def _failed(self, job: Job, exc: Exception) -> None:
+        job.status = "failed"
+        job.error = f"{type(exc).__name__}: {exc}"
+        log.error("job %s failed:\n%s", job.name,
+                  "".join(traceback.format_exception(exc)))
+
+    def _finish(self, job: Job) -> None:
+        with self._lock:
+            if job.status == "running":
+                job.status = "done"
+            self._pending.pop(job.id, None)
+            self._remember(job)
 
     def _remember(self, job: Job) -> None:
         self._finished.append(job)

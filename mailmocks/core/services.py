@@ -9,6 +9,7 @@ from .jobs import Jobs
 from .journal import Journal
 from .outbox import Outbox
 from .ratelimit import RateLimiter
+from .render import Renderer
 from .webhooks import Webhooks
 
 
@@ -17,6 +18,7 @@ class Services:
     clock: Clock = field(default_factory=Clock)
     journal: Journal = field(default_factory=Journal)
     faults: Faults = field(default_factory=Faults)
+    render: Renderer = field(default_factory=Renderer)
     limiter: RateLimiter = field(init=False)
     jobs: Jobs = field(init=False)
     outbox: Outbox = field(init=False)
