@@ -11,6 +11,14 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from .core.clock import iso
+from .core.http import stored_html
+
+# The sandbox's own pages: no inline script (stored data can never run), framed by nobody.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; frame-src 'self'; connect-src 'self'; form-action 'self'; "
+            "base-uri 'none'; frame-ancestors 'none'")
+PAGE_HEADERS = {"content-security-policy": PAGE_CSP, "x-content-type-options": "nosniff",
+                "referrer-policy": "no-referrer"}
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
@@ -36,8 +44,10 @@ def build_admin(sandbox: Sandbox) -> Starlette:
 
     async def index(request: Request) -> HTMLResponse:
         q = request.query_params
-        selected = int(q["m"]) if q.get("m", "").isdigit() else None
-        return HTMLResponse(inbox_page(sandbox, selected, q.get("api") or None))
+        m = q.get("m", "")
+        selected = int(m) if m.isascii() and m.isdigit() and len(m) < 19 else None
+        return HTMLResponse(inbox_page(sandbox, selected, q.get("api") or None),
+                            headers=PAGE_HEADERS)
 
     async def status(request: Request) -> Response:
         return _json({"apis": {n: {"base_path": f"/{n}", "pending_operations": a.pending,
@@ -63,8 +73,8 @@ def build_admin(sandbox: Sandbox) -> Starlette:
     async def outbox_html(request: Request) -> Response:
         msg = s.outbox.get(int(request.path_params["msg_id"]))
         if msg is None:
-            return HTMLResponse("<h1>No such message</h1>", 404)
-        return HTMLResponse(msg.html)
+            return stored_html("<h1>No such message</h1>", 404)
+        return stored_html(msg.html)
 
     async def clock(request: Request) -> Response:
         if request.method == "POST":

@@ -5,9 +5,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 JSON = "application/json"
+
+# Stored HTML (a rendered message, a saved template) is user data and may carry <script>.
+# Served with these headers it runs in an opaque origin with no script at all, so it can never
+# read the sandbox's own pages or its credentials; links in it still navigate.
+STORED_HTML_HEADERS = {
+    "content-security-policy": "sandbox; default-src 'none'; img-src * data:; "
+                               "style-src * 'unsafe-inline'; font-src * data:",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+
+
+def stored_html(html: str, status: int = 200) -> Response:
+    """A response for HTML a user or a request stored: never runs on the sandbox's origin."""
+    return HTMLResponse(html, status, headers=STORED_HTML_HEADERS)
 
 
 @dataclass(slots=True)

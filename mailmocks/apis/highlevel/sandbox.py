@@ -15,10 +15,11 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from ...core import Services
+from ...core import Services, stored_html
+from ...core.http import STORED_HTML_HEADERS
 from ...core.webhooks import Delivery
 from .billetto import ACTIONS, SIGNATURE_HEADER, USER_AGENT, Payloads, sign
 from .state import BillettoTarget, World
@@ -55,11 +56,11 @@ def routes(world: World, services: Services) -> list[Route]:
     async def preview(request: Request) -> Response:
         found = world.template(request.path_params["template_id"])
         if found is None:
-            return HTMLResponse("<h1>Template not found</h1>", 404)
+            return stored_html("<h1>Template not found</h1>", 404)
         template = found[1]
         html = template.html or (f"<!doctype html><title>{escape(template.name)}</title>"
                                  f"<p>This template has no content yet.</p>")
-        return HTMLResponse(html)
+        return stored_html(html)
 
     async def download(request: Request) -> Response:
         found = world.template(request.path_params["template_id"])
@@ -75,9 +76,10 @@ def routes(world: World, services: Services) -> list[Route]:
             c = loc.campaigns.by("id", campaign_id)
             if c is not None:
                 if c.editor_type == "text":
-                    return Response(c.content, media_type="text/plain")
-                return HTMLResponse(c.content)
-        return HTMLResponse("<h1>Campaign not found</h1>", 404)
+                    return Response(c.content, media_type="text/plain",
+                                    headers=STORED_HTML_HEADERS)
+                return stored_html(c.content)
+        return stored_html("<h1>Campaign not found</h1>", 404)
 
     async def emit_route(request: Request) -> Response:
         spec = await _body(request)
