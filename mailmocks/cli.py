@@ -18,7 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run the sandbox (all APIs on one port)",
         description="Serve every fake on one port: http://HOST:PORT/<api>/... replaces the "
                     "vendor's base URL. /_admin is the control surface, / the inbox.")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1; anything else needs "
+                            "--allow-remote)")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a --host other than loopback: the fixture keys are public "
+                            "and /_admin shows every tenant's data to whoever reaches the port")
     serve.add_argument("--port", type=int, default=8025, help="port (default 8025)")
     serve.add_argument("--seed", type=int, default=None,
                        help="seed for generated fixture data (default: each fixture's own)")
@@ -88,9 +93,20 @@ def billetto_emit(args: argparse.Namespace) -> int:
     return 0
 
 
+def is_loopback(host: str) -> bool:
+    import ipaddress
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .guard import LOOPBACK_HOSTS
     from .sandbox import Sandbox
 
     fixtures: dict[str, str] = {}
@@ -101,8 +117,19 @@ def serve(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         fixtures[name] = path
+    remote = not is_loopback(args.host)
+    if remote and not args.allow_remote:
+        print(f"mailmocks: --host {args.host} would expose the sandbox beyond this machine; "
+              "its keys are public and /_admin shows every tenant's data. Add --allow-remote "
+              "to do it anyway.", file=sys.stderr)
+        return 2
+    if remote:
+        print(f"mailmocks: WARNING: serving on {args.host}: anyone who can reach this port can "
+              "use the public fixture keys, read every tenant's data through /_admin and "
+              "drive the sandbox.", file=sys.stderr)
     try:
-        sandbox = Sandbox(args.api, strict=args.strict, seed=args.seed, fixtures=fixtures)
+        sandbox = Sandbox(args.api, strict=args.strict, seed=args.seed, fixtures=fixtures,
+                          hosts=None if remote else LOOPBACK_HOSTS)
     except (OSError, ValueError, KeyError) as exc:
         print(f"mailmocks: cannot load fixtures: {exc}", file=sys.stderr)
         return 1

@@ -11,12 +11,14 @@ import contextlib
 import logging
 from typing import Any
 
+import orjson
 from starlette.types import Receive, Scope, Send
 
 from . import apis
 from .core.app import ApiApp
 from .core.jobs import Job
 from .core.services import Services
+from .guard import LOOPBACK_HOSTS, is_control_path, refusal
 
 log = logging.getLogger("mailmocks")
 
@@ -24,8 +26,11 @@ log = logging.getLogger("mailmocks")
 class Sandbox:
     def __init__(self, names: list[str] | None = None, *, strict: bool = False,
                  seed: int | None = None, fixtures: dict[str, str] | None = None,
-                 services: Services | None = None) -> None:
+                 services: Services | None = None,
+                 hosts: frozenset[str] | None = LOOPBACK_HOSTS) -> None:
         self.names = list(names or apis.names())
+        # host names the control surface answers to; None: any (served with --allow-remote)
+        self.hosts = hosts
         self.strict = strict
         self.seed = seed
         self.fixtures = dict(fixtures or {})
@@ -64,6 +69,11 @@ class Sandbox:
             await self._lifespan(receive, send)
             return
         path: str = scope["path"]
+        if scope["type"] == "http" and is_control_path(path):
+            refused = refusal(scope, self.hosts)
+            if refused is not None:
+                await _refuse(scope, receive, send, *refused)
+                return
         head, _, rest = path[1:].partition("/")
         app = self.apps.get(head)
         if app is None:
@@ -96,6 +106,8 @@ class Sandbox:
     def start_ticker(self, interval: float = 0.05) -> None:
         loop = asyncio.get_running_loop()
         jobs = self.services.jobs
+        jobs.loop = loop
+        self.services.render.start()  # templates render on worker threads from now on
 
         def offload(job: Job) -> None:
             # network deliveries run on a worker thread; the loop keeps serving
@@ -120,6 +132,14 @@ class Sandbox:
                 await self._ticker
             self._ticker = None
         self.services.jobs.offload = None
+        self.services.jobs.loop = None
+        self.services.render.stop()
         done = self.services.jobs.shutdown()  # finish what is due; later work stays listed
         log.info("shutdown: ran %d due jobs, %d still scheduled", done,
                  len(self.services.jobs.pending()))
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, reason: str) -> None:
+    from starlette.responses import Response
+    body = orjson.dumps({"error": reason})
+    await Response(body, status, media_type="application/json")(scope, receive, send)

@@ -61,7 +61,7 @@ def test_admin_surface_journal_faults_clock_and_reset(convertkit_live: ConvertKi
     assert clock["frozen"] is True
     assert admin.post("/_admin/clock", json={"advance": 3600}).json()["now"] > clock["now"]
 
-    admin.post("/_admin/reset")
+    admin.post("/_admin/reset", json={})
     names = [t["name"] for t in ck.list_tags()["tags"]]
     assert "Sandbox tag" not in names and len(names) == 5
     assert admin.get("/").status_code == 200

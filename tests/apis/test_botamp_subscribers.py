@@ -212,7 +212,7 @@ def test_scheme_is_case_insensitive(botamp_mock: Any) -> None:
 def test_regenerating_the_key_invalidates_the_old_one_at_once(botamp_mock: Any) -> None:
     old_client = botamp_mock.client()
     old_client.create_or_update_subscriber("before@acme.fr")
-    r = botamp_mock.http.post("/_sandbox/regenerate_key")
+    r = botamp_mock.http.post("/_sandbox/regenerate_key", json={})
     assert r.status_code == 200
     new_key = r.json()["api_key"]
     assert r.json() == {"account_id": 1, "api_key": new_key}
