@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import re
 import secrets
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from html import escape
 from typing import Any
 
 import liquid
+from liquid import BoundTemplate, RenderContext
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -49,12 +52,47 @@ from ..core import (
     text_reply,
 )
 from ..core.ratelimit import Decision
+from ..core.render import DEFAULT_LIMITS, Budget, RenderLimitError
 from ..core.resources import fixture_path
 
+log = logging.getLogger("mailmocks.convertkit")
 PER_PAGE = 50
 RATE = Policy(limit=120, window=60.0)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_liquid = liquid.Environment()
+
+
+_render_budget = threading.local()  # the Budget of the render running on this thread
+
+
+class _BudgetedContext(RenderContext):
+    def raise_for_loop_limit(self, length: int = 1) -> None:
+        super().raise_for_loop_limit(length)  # nested loops, by their product
+        budget: Budget | None = getattr(_render_budget, "budget", None)
+        if budget is not None:  # every loop, in sequence too, spends the same budget
+            budget.step(length)
+
+
+class _BudgetedTemplate(BoundTemplate):
+    context_class = _BudgetedContext
+
+
+class BoundedLiquid(liquid.Environment):
+    """Liquid with the work limits of `core.render`: a runaway loop or output stops the render.
+
+    python-liquid resolves `a.b` by item lookup only, so templates see nothing but the plain
+    data they are given; the default loader has no templates, so `include` reads no file.
+    """
+
+    template_class = _BudgetedTemplate
+    loop_iteration_limit = DEFAULT_LIMITS.steps
+    output_stream_limit = DEFAULT_LIMITS.output
+    context_depth_limit = 30
+    local_namespace_limit = 1 << 20
+
+
+_liquid = BoundedLiquid()
+LIQUID_FAILURES = (liquid.exceptions.LiquidError, RenderLimitError, ArithmeticError,
+                   TypeError, ValueError, RecursionError)
 
 
 # -- errors, worded as the vendor words them ----------------------------------------------
@@ -160,9 +198,10 @@ class Broadcast:
     thumbnail_url: str | None = None
     email_address: str | None = None
     email_layout_template: str | None = None
-    status: str = "draft"  # draft | scheduled | sending | completed
+    status: str = "draft"  # draft | scheduled | sending | completed | failed
     recipients: int = 0
     job: Any = None
+    error: str | None = None  # why a send failed (its template did not render)
 
 
 @dataclass(slots=True)
@@ -527,7 +566,7 @@ def membership_event(world: World, acct: Account, s: Subscriber, sub: Subscripti
     fire_subscriber(world, acct, MEMBERSHIP_EVENTS[sub.kind], s, sub.target_id)
 
 
-def subscribe(call: Call[World], kind: str, target_id: int) -> dict[str, Any]:
+async def subscribe(call: Call[World], kind: str, target_id: int) -> dict[str, Any]:
     """The shared find-or-create of the three subscribe endpoints."""
     world, acct, body = call.world, acct_of(call), body_of(call)
     email = body.get("email")
@@ -561,11 +600,12 @@ def subscribe(call: Call[World], kind: str, target_id: int) -> dict[str, Any]:
             join(world, acct, s, "form", form_id)
     if form is not None and double_opt_in and s.state == "inactive" and (
             created or existing is None or sub.state == "inactive"):
-        send_confirmation(call, acct, form, s)
+        await send_confirmation(call, acct, form, s)
     return {"subscription": subscription_json(acct, sub, full=call.credential == "secret")}
 
 
-def send_confirmation(call: Call[World], acct: Account, form: Form, s: Subscriber) -> None:
+async def send_confirmation(call: Call[World], acct: Account, form: Form,
+                            s: Subscriber) -> None:
     token = s.confirm_token or secrets.token_urlsafe(16)
     s.confirm_token = token
     call.world.confirmations[token] = (acct, s.id)
@@ -573,12 +613,32 @@ def send_confirmation(call: Call[World], acct: Account, form: Form, s: Subscribe
     data = {"subscriber": liquid_subscriber(acct, s), "form": {"name": form.name},
             "confirmation_url": link}
     template = form.confirmation_content or DEFAULT_CONFIRMATION
-    html = _liquid.from_string(template).render(**data)
-    subject = _liquid.from_string(form.confirmation_subject).render(**data)
+    meta: dict[str, Any] = {"form_id": form.id, "confirmation_url": link}
+    try:  # on a worker thread when served: a heavy template never holds the other APIs
+        [(subject, html)] = await call.services.render(
+            render_liquid, template, form.confirmation_subject, [data])
+        status = "sent"
+    except LIQUID_FAILURES as exc:  # the email is not sent; the inbox says why
+        subject, html, status = form.confirmation_subject, "", "failed"
+        meta["error"] = f"confirmation not rendered: {exc}"
     call.services.outbox.add(api="convertkit", channel="email", to=s.email, sender=acct.email,
                              subject=subject, html=html, text=html_to_text(html),
                              template=template, data=data, kind="confirmation", tenant=acct.id,
-                             meta={"form_id": form.id, "confirmation_url": link})
+                             status=status, meta=meta)
+
+
+def render_liquid(content: str, subject: str, recipients: list[dict[str, Any]]
+                  ) -> list[tuple[str, str]]:
+    """(subject, html) for each recipient's data; raises on the first failure."""
+    body_t, subject_t = _liquid.from_string(content), _liquid.from_string(subject)
+    out = []
+    try:
+        for data in recipients:
+            _render_budget.budget = Budget()  # each recipient's email has the whole budget
+            out.append((subject_t.render(**data), body_t.render(**data)))
+    finally:
+        _render_budget.budget = None
+    return out
 
 
 DEFAULT_CONFIRMATION = (
@@ -649,11 +709,11 @@ def list_forms(call: Call[World]) -> dict[str, Any]:
 
 
 @api.op("add_subscriber_to_form")
-def add_subscriber_to_form(call: Call[World]) -> dict[str, Any]:
+async def add_subscriber_to_form(call: Call[World]) -> dict[str, Any]:
     form_id = call.params["form_id"]
     if form_id not in acct_of(call).forms:
         raise not_found()
-    return subscribe(call, "form", form_id)
+    return await subscribe(call, "form", form_id)
 
 
 def list_subscriptions(call: Call[World], kind: str, target_id: int) -> dict[str, Any]:
@@ -682,11 +742,11 @@ def list_sequences(call: Call[World]) -> dict[str, Any]:
 
 
 @api.op("add_subscriber_to_sequence", "add_subscriber_to_course")
-def add_subscriber_to_sequence(call: Call[World]) -> dict[str, Any]:
+async def add_subscriber_to_sequence(call: Call[World]) -> dict[str, Any]:
     sequence_id = call.params["sequence_id"]
     if sequence_id not in acct_of(call).sequences:
         raise error(404, "Course not found", "")
-    return subscribe(call, "course", sequence_id)
+    return await subscribe(call, "course", sequence_id)
 
 
 @api.op("list_sequence_subscriptions", "list_course_subscriptions")
@@ -730,9 +790,9 @@ def tag_or_404(call: Call[World], message_title: str | None = None) -> Tag:
 
 
 @api.op("tag_subscriber")
-def tag_subscriber(call: Call[World]) -> dict[str, Any]:
+async def tag_subscriber(call: Call[World]) -> dict[str, Any]:
     tag = tag_or_404(call, "Tag not found")
-    return subscribe(call, "tag", tag.id)
+    return await subscribe(call, "tag", tag.id)
 
 
 def untag(call: Call[World], acct: Account, s: Subscriber, tag: Tag) -> bool:
@@ -965,12 +1025,13 @@ BROADCAST_ATTRS = ("subject", "description", "content", "email_address",
 
 
 def apply_broadcast(call: Call[World], b: Broadcast, body: dict[str, Any]) -> None:
-    content = body.get("content", b.content)
-    if isinstance(content, str):
-        try:
-            _liquid.from_string(content)
-        except liquid.exceptions.LiquidError as exc:
-            raise unprocessable(f"Content is not valid Liquid: {exc}") from None
+    for name in ("content", "subject"):
+        text = body.get(name, getattr(b, name))
+        if isinstance(text, str):
+            try:
+                _liquid.from_string(text)
+            except liquid.exceptions.LiquidError as exc:
+                raise unprocessable(f"{name.capitalize()} is not valid Liquid: {exc}") from None
     send_at = parse_time(body["send_at"]) if "send_at" in body else b.send_at
     published_at = (parse_time(body["published_at"]) if "published_at" in body
                     else b.published_at)
@@ -999,28 +1060,31 @@ def schedule_broadcast(world: World, acct: Account, b: Broadcast) -> None:
                         name=f"convertkit:broadcast:{b.id}")
 
 
-def send_broadcast(world: World, acct: Account, b: Broadcast) -> None:
+async def send_broadcast(world: World, acct: Account, b: Broadcast) -> None:
     if acct.broadcasts.get(b.id) is not b:  # deleted meanwhile
         return
-    b.status, b.job = "sending", None
+    b.status, b.job, b.error = "sending", None, None
     outbox = world.services.outbox
-    template = b.content or ""
-    compiled = _liquid.from_string(template)
-    subject_t = _liquid.from_string(b.subject or "")
+    template, subject = b.content or "", b.subject or ""
     sender = b.email_address or acct.email
-    sent = 0
+    recipients = []  # read on the loop; rendered on a worker thread when served
     for sid in list(acct.subscribers.ids("listing", "live")):
         s = acct.subscribers.get(sid)
-        if s is None or s.state != "active":
-            continue
-        data = {"subscriber": liquid_subscriber(acct, s)}
-        html = compiled.render(**data)
-        outbox.add(api="convertkit", channel="email", to=s.email, sender=sender,
-                   subject=subject_t.render(**data), html=html, text=html_to_text(html),
+        if s is not None and s.state == "active":
+            recipients.append((s.email, {"subscriber": liquid_subscriber(acct, s)}))
+    try:
+        rendered = await world.services.render(render_liquid, template, subject,
+                                               [data for _, data in recipients])
+    except LIQUID_FAILURES as exc:  # nothing goes out; the broadcast can be fixed and resent
+        b.status, b.error = "failed", f"broadcast not sent: {exc}"
+        log.warning("convertkit broadcast %s: %s", b.id, b.error)
+        return
+    for (email, data), (subject_text, html) in zip(recipients, rendered, strict=True):
+        outbox.add(api="convertkit", channel="email", to=email, sender=sender,
+                   subject=subject_text, html=html, text=html_to_text(html),
                    template=template, data=data, kind="broadcast", tenant=acct.id,
                    meta={"broadcast_id": b.id})
-        sent += 1
-    b.recipients, b.status = sent, "completed"
+    b.recipients, b.status = len(recipients), "completed"
     if b.public and b.published_at is None:
         b.published_at = world.services.clock.now()
 
