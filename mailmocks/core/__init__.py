@@ -1,17 +1,38 @@
-"""The API-agnostic engine. Nothing in this package names a vendor."""
+"""The API-agnostic engine. Nothing in this package names a vendor.
+
+Vendor packages import what they need from here, never from the modules below it (a layer
+rule that `lint-imports` checks).
+"""
 from __future__ import annotations
 
-from .api import Api, Call
+from .api import Api, Call, CheckSettings, Handler, Window, op
 from .app import ApiApp, ContractViolation
 from .clock import Clock, iso
 from .contract import Contract, Operation, Problem
-from .http import HttpError, Reply, json_reply, no_content, stored_html, text_reply
-from .ratelimit import Policy
+from .fixtures import FixtureError, FixtureSchema, load_fixture
+from .http import (
+    STORED_HTML_HEADERS,
+    HttpError,
+    Reply,
+    json_reply,
+    no_content,
+    stored_html,
+    text_reply,
+)
+from .jobs import Job, Jobs
+from .outbox import Message, Outbox
+from .ratelimit import Decision, Policy
 from .render import Budget, Limits, Renderer, RenderLimitError
+from .resources import contract_path, fixture_path
 from .services import Services
 from .store import Conflict, Page, Table, paginate
+from .webhooks import Delivery, Webhooks
 
-__all__ = ["Api", "ApiApp", "Budget", "Call", "Clock", "Conflict", "Contract",
-           "ContractViolation", "HttpError", "Limits", "Operation", "Page", "Policy", "Problem",
-           "RenderLimitError", "Renderer", "Reply", "Services", "Table", "iso", "json_reply",
-           "no_content", "paginate", "stored_html", "text_reply"]
+__all__ = [
+    "STORED_HTML_HEADERS", "Api", "ApiApp", "Budget", "Call", "CheckSettings", "Clock",
+    "Conflict", "Contract", "ContractViolation", "Decision", "Delivery", "FixtureError",
+    "FixtureSchema", "Handler", "HttpError", "Job", "Jobs", "Limits", "Message", "Operation",
+    "Outbox", "Page", "Policy", "Problem", "RenderLimitError", "Renderer", "Reply", "Services",
+    "Table", "Webhooks", "Window", "contract_path", "fixture_path", "iso", "json_reply",
+    "load_fixture", "no_content", "op", "paginate", "stored_html", "text_reply",
+]

@@ -1,16 +1,21 @@
-"""What a vendor module supplies: its contract, handlers by operationId, and its hooks.
+"""What a vendor package supplies: its contract, handlers by operationId, and its hooks.
 
 A vendor subclasses `Api`, overrides the hooks whose behaviour differs (auth, error bodies,
-rate limit), and registers one handler per operationId with `@api.op(...)`. The engine
-(`core.app`) calls them in the order of the request path; it never names a vendor.
+rate windows), and marks one handler per operationId with `@op("...")` in its handler
+modules, which the `Api` lists in `handler_modules`. The engine (`core.app`) calls the hooks
+in the order of the request path; it never names a vendor.
 """
 from __future__ import annotations
 
+import argparse
 import functools
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Generic, cast
 
 from starlette.datastructures import Headers, QueryParams
+from typing_extensions import TypeVar
 
 from .contract import Contract, Operation, Problem
 from .http import Reply, json_reply, text_reply
@@ -18,18 +23,44 @@ from .ratelimit import Decision, Policy
 from .resources import contract_path
 
 if TYPE_CHECKING:
+    from .clock import Clock
     from .services import Services
 
-W = TypeVar("W")  # the vendor's world: accounts/tenants and their state
+W = TypeVar("W", default=Any)  # the vendor's world: accounts/tenants and their state
+T = TypeVar("T", default=Any)  # what authentication yields: the account, key, location...
 
 
-class Call(Generic[W]):
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One rate window a call counts against: a key (credential, account) and its policy."""
+
+    key: str
+    policy: Policy
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """How the contract checks (tests and `mailmocks check`) treat this vendor.
+
+    `excluded_checks` maps a schemathesis check name to the vendor-documented reason it does
+    not apply; `expected_statuses` are business-rule answers valid input may get (a duplicate
+    name, a plan limit), each with its reason.
+    """
+
+    excluded_checks: dict[str, str] = field(default_factory=dict)
+    expected_statuses: dict[int, str] = field(default_factory=dict)
+    read_only: frozenset[str] = frozenset()  # safe operations beyond GET (lookups by POST)
+
+
+class Call(Generic[W, T]):
     """One request as a handler sees it: validated params and body, the tenant, services."""
 
     __slots__ = ("api", "op", "world", "services", "method", "path", "query", "headers",
                  "path_params", "params", "body", "has_body", "tenant", "credential", "base_url")
 
-    def __init__(self, api: Api[W], op: Operation, world: W, services: Services, method: str,
+    tenant: T  # set by Api.authenticate
+
+    def __init__(self, api: Api[W, T], op: Operation, world: W, services: Services, method: str,
                  path: str, query: QueryParams, headers: Headers,
                  path_params: dict[str, str], base_url: str = "") -> None:
         self.api = api
@@ -44,13 +75,18 @@ class Call(Generic[W]):
         self.params: dict[str, Any] = {}
         self.body: Any = None
         self.has_body = False  # True when the request carried a body (even JSON null)
-        self.tenant: Any = None  # set by Api.authenticate
+        self.tenant = cast(T, None)
         self.credential: str | None = None  # which credential was used (vendor's word)
         self.base_url = base_url  # where this API is served, e.g. http://127.0.0.1:8025/<api>
 
     @property
-    def clock(self) -> Any:
+    def clock(self) -> Clock:
         return self.services.clock
+
+    @property
+    def media_type(self) -> str:
+        """The request's Content-Type without parameters, lower-cased ('' when absent)."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     def arg(self, name: str, default: Any = None) -> Any:
         """A parameter from path/query, else from the JSON body."""
@@ -62,27 +98,64 @@ class Call(Generic[W]):
 
 
 Result = Reply | tuple[int, Any] | dict[str, Any] | list[Any] | None
-Handler = Callable[[Call[Any]], Result | Awaitable[Result]]
+Handler = Callable[[Call[Any, Any]], Result | Awaitable[Result]]
+H = TypeVar("H", bound=Callable[..., Any])
+OPERATIONS_ATTR = "__mailmocks_operations__"
 
 
-class Api(Generic[W]):
+def op(*operation_ids: str) -> Callable[[H], H]:
+    """Mark a handler function as the one for these operationIds (its module is listed by
+    the vendor's `Api.handler_modules`)."""
+    def mark(fn: H) -> H:
+        setattr(fn, OPERATIONS_ATTR, (*getattr(fn, OPERATIONS_ATTR, ()), *operation_ids))
+        return fn
+    return mark
+
+
+def handlers_in(modules: Iterable[ModuleType]) -> dict[str, Handler]:
+    """operationId -> handler for every `@op`-marked function of `modules`."""
+    found: dict[str, Handler] = {}
+    for module in modules:
+        for value in vars(module).values():
+            for oid in getattr(value, OPERATIONS_ATTR, ()):
+                if oid in found and found[oid] is not value:
+                    raise ValueError(f"{module.__name__}: {oid} bound twice")
+                found[oid] = value
+    return found
+
+
+class Api(Generic[W, T]):
     name: str = ""  # URL prefix in the sandbox and the journal's api name
     title: str = ""
     contract_file: str = ""
     vendor_base_url: str = ""
+    vendor_hosts: tuple[str, ...] = ()  # host names the real service answers on
     json_media_type: str = "application/json"
     max_body_bytes: int = 1 << 20
+    authenticate_before_body: bool = False  # the vendor checks credentials before the body
+    handler_modules: Sequence[ModuleType] = ()
+    checks: CheckSettings = CheckSettings()
 
     def __init__(self) -> None:
-        self.handlers: dict[str, Handler] = {}
+        self._bound: dict[str, Handler] = {}
 
     # -- registration ------------------------------------------------------------------
+    @functools.cached_property
+    def handlers(self) -> dict[str, Handler]:
+        found = handlers_in(self.handler_modules)
+        overlap = set(found) & set(self._bound)
+        if overlap:
+            raise ValueError(f"{self.name}: {sorted(overlap)} bound twice")
+        return {**found, **self._bound}
+
     def op(self, *operation_ids: str) -> Callable[[Handler], Handler]:
+        """Bind a handler on this object (for handlers defined outside handler_modules)."""
         def register(fn: Handler) -> Handler:
             for oid in operation_ids:
-                if oid in self.handlers:
+                if oid in self._bound:
                     raise ValueError(f"{self.name}: {oid} bound twice")
-                self.handlers[oid] = fn
+                self._bound[oid] = fn
+            self.__dict__.pop("handlers", None)
             return fn
         return register
 
@@ -106,33 +179,38 @@ class Api(Generic[W]):
         """Lines `mailmocks serve` prints: credentials and the like."""
         return []
 
-    # -- hooks, in request-path order --------------------------------------------------
-    def prepare(self, call: Call[W]) -> None:
-        """Vendor quirks on the raw request before auth (e.g. merging query into body)."""
-
-    def authenticate(self, call: Call[W]) -> None:
-        """Set call.tenant, or raise HttpError with the vendor's 401/403."""
-
-    def rate_limit(self, call: Call[W]) -> tuple[str, Policy] | None:
-        """The key and policy this call counts against, or None for no limit."""
-        return None
-
-    def rate_limited(self, call: Call[W], decision: Decision) -> Reply:
-        return json_reply(429, {"error": "Too Many Requests"})
-
-    def rate_headers(self, call: Call[W], decision: Decision) -> dict[str, str]:
-        """Headers a vendor adds to every answer about the limit (none by default)."""
+    def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]
+                     ) -> dict[str, Callable[[argparse.Namespace], int]]:
+        """CLI verbs this vendor (or an event source it carries) adds: name -> runner."""
         return {}
 
-    def invalid(self, call: Call[W], problems: list[Problem]) -> Reply:
+    # -- hooks, in request-path order --------------------------------------------------
+    def prepare(self, call: Call[W, T]) -> None:
+        """Vendor quirks on the raw request before auth (e.g. merging query into body)."""
+
+    def authenticate(self, call: Call[W, T]) -> None:
+        """Set call.tenant, or raise HttpError with the vendor's 401/403."""
+
+    def rate_limit(self, call: Call[W, T]) -> Sequence[Window] | tuple[str, Policy] | None:
+        """The windows this call counts against (every one must allow it), or None."""
+        return None
+
+    def rate_limited(self, call: Call[W, T], decision: Decision) -> Reply:
+        return json_reply(429, {"error": "Too Many Requests"})
+
+    def rate_headers(self, call: Call[W, T], decisions: Sequence[Decision]) -> dict[str, str]:
+        """Headers a vendor adds to every answer about its windows (none by default)."""
+        return {}
+
+    def invalid(self, call: Call[W, T], problems: list[Problem]) -> Reply:
         first = problems[0]
         return json_reply(422, {"error": "Unprocessable Entity",
                                 "message": f"{first.field or first.location}: {first.message}"})
 
-    def malformed(self, call: Call[W], reason: str) -> Reply:
+    def malformed(self, call: Call[W, T], reason: str) -> Reply:
         return json_reply(400, {"error": "Bad Request", "message": reason})
 
-    def too_large(self, call: Call[W]) -> Reply:
+    def too_large(self, call: Call[W, T]) -> Reply:
         return json_reply(413, {"error": "Payload Too Large", "message": "Request body too large"})
 
     def unknown_route(self, method: str, path: str) -> Reply:
@@ -141,7 +219,7 @@ class Api(Generic[W]):
     def method_not_allowed(self, method: str, path: str, allowed: list[str]) -> Reply:
         return text_reply(405, "Method Not Allowed", {"allow": ", ".join(allowed)})
 
-    def internal_error(self, call: Call[W], exc: Exception) -> Reply:
+    def internal_error(self, call: Call[W, T], exc: Exception) -> Reply:
         return json_reply(500, {"error": "Internal Server Error",
                                 "message": "Something went wrong"})
 
@@ -150,3 +228,12 @@ class Api(Generic[W]):
         if reply.media_type == "application/json" and self.json_media_type != reply.media_type:
             reply.media_type = self.json_media_type
         return reply
+
+
+def windows(limit: Sequence[Window] | tuple[str, Policy] | None) -> list[Window]:
+    """A rate_limit hook's answer as a list of windows (the one-window tuple accepted)."""
+    if limit is None:
+        return []
+    if isinstance(limit, tuple) and len(limit) == 2 and isinstance(limit[1], Policy):
+        return [Window(limit[0], limit[1])]
+    return list(limit)

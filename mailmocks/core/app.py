@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
-from .api import Api, Call
+from .api import Api, Call, windows
 from .contract import Operation, Problem
 from .http import HttpError, Reply, json_reply
 from .journal import Entry
@@ -110,17 +110,21 @@ class ApiApp:
                 if forced is not None:
                     injected = True
                     raise HttpError(forced)
+            if api.authenticate_before_body:
+                api.authenticate(call)
             body = await self._read_body(call, request, entry)
             call.has_body = body is not NO_BODY
             call.body = body if call.has_body else None
             api.prepare(call)
-            api.authenticate(call)
-            limit = api.rate_limit(call)
-            if limit is not None:
-                decision = services.limiter.hit(*limit)
-                rate_headers = api.rate_headers(call, decision)
-                if not decision.allowed:
-                    raise HttpError(api.rate_limited(call, decision))
+            if not api.authenticate_before_body:
+                api.authenticate(call)
+            limits = windows(api.rate_limit(call))
+            if limits:
+                decisions = services.limiter.hit_all([(w.key, w.policy) for w in limits])
+                rate_headers = api.rate_headers(call, decisions)
+                denied = next((d for d in decisions if not d.allowed), None)
+                if denied is not None:
+                    raise HttpError(api.rate_limited(call, denied))
             problems = self._validate_request(call)
             if problems:
                 raise HttpError(api.invalid(call, problems))

@@ -90,6 +90,13 @@ class Operation:
     responses: dict[str, ResponseSpec]
     security: list[frozenset[str]]  # alternatives; each a set of scheme names; [] = public
     spec: dict[str, Any] = field(repr=False)
+    scopes: frozenset[str] = frozenset()  # every OAuth scope its security requirements name
+    extensions: dict[str, Any] = field(default_factory=dict)  # its `x-...` keys
+
+    @property
+    def safe(self) -> bool:
+        """Reads only: GET and HEAD (a vendor names its read-only POSTs in CheckSettings)."""
+        return self.method in ("get", "head")
 
     def response_for(self, status: int) -> ResponseSpec | None:
         code = str(status)
@@ -264,6 +271,8 @@ def _build_operation(
 
     security_spec = spec.get("security", default_security)
     security = [frozenset(alt) for alt in security_spec]
+    scopes = frozenset(scope for alt in security_spec for names in alt.values()
+                       for scope in names or ())
     return Operation(
         id=op_id,
         method=method,
@@ -276,6 +285,8 @@ def _build_operation(
         responses=responses,
         security=security,
         spec=spec,
+        scopes=scopes,
+        extensions={k: v for k, v in spec.items() if k.startswith("x-")},
     )
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .clock import Clock
@@ -28,20 +29,33 @@ class RateLimiter:
         self._hits: dict[str, deque[float]] = {}
 
     def hit(self, key: str, policy: Policy) -> Decision:
+        return self.hit_all([(key, policy)])[0]
+
+    def hit_all(self, windows: Sequence[tuple[str, Policy]]) -> list[Decision]:
+        """Count one request against every window, or against none if any is full."""
         now = self.clock.now()
-        hits = self._hits.get(key)
-        if hits is None:
-            hits = self._hits[key] = deque()
-        edge = now - policy.window
-        while hits and hits[0] <= edge:
-            hits.popleft()
-        reset = (hits[0] + policy.window - now) if hits else policy.window
-        if not self.enabled:
-            return Decision(True, policy.limit, policy.limit, reset)
-        if len(hits) >= policy.limit:
-            return Decision(False, policy.limit, 0, reset)
-        hits.append(now)
-        return Decision(True, policy.limit, policy.limit - len(hits), reset)
+        states = []
+        for key, policy in windows:
+            hits = self._hits.get(key)
+            if hits is None:
+                hits = self._hits[key] = deque()
+            edge = now - policy.window
+            while hits and hits[0] <= edge:
+                hits.popleft()
+            states.append((hits, policy))
+        allowed = not self.enabled or all(len(h) < p.limit for h, p in states)
+        out = []
+        for hits, policy in states:
+            if allowed and self.enabled:
+                hits.append(now)
+            reset = (hits[0] + policy.window - now) if hits else policy.window
+            if not self.enabled:
+                out.append(Decision(True, policy.limit, policy.limit, reset))
+            else:
+                full = len(hits) >= policy.limit
+                out.append(Decision(allowed or not full, policy.limit,
+                                    max(0, policy.limit - len(hits)), reset))
+        return out
 
     def reset(self) -> None:
         self._hits.clear()

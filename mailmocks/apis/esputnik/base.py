@@ -12,7 +12,18 @@ from typing import Any
 
 import orjson
 
-from ...core import Api, Call, HttpError, Policy, Problem, Reply, Services, iso, text_reply
+from ...core import (
+    Api,
+    Call,
+    HttpError,
+    Policy,
+    Problem,
+    Reply,
+    Services,
+    Window,
+    iso,
+    text_reply,
+)
 from ...core.ratelimit import Decision
 from ...core.resources import fixture_path
 from .model import Org, World
@@ -112,17 +123,14 @@ class EsputnikApi(Api[World]):
                 raise HttpError(text_reply(415, f"Content type '{ctype or 'none'}' "
                                                 "not supported"))
 
-    def rate_limit(self, call: Call[World]) -> tuple[str, Policy]:
+    def rate_limit(self, call: Call[World]) -> list[Window]:
         org = org_of(call)
-        if call.op.id in TEMPLATE_READS:
-            hourly = call.services.limiter.hit(f"esputnik:{org.id}:templates",
-                                               TEMPLATE_READS_PER_HOUR)
-            if not hourly.allowed:
-                raise HttpError(self.rate_limited(call, hourly))
         policy = RATES.get(call.op.id)
-        if policy is None:
-            return f"esputnik:{org.id}", DEFAULT_RATE
-        return f"esputnik:{org.id}:{call.op.id}", policy
+        windows = [Window(f"esputnik:{org.id}", DEFAULT_RATE) if policy is None
+                   else Window(f"esputnik:{org.id}:{call.op.id}", policy)]
+        if call.op.id in TEMPLATE_READS:
+            windows.append(Window(f"esputnik:{org.id}:templates", TEMPLATE_READS_PER_HOUR))
+        return windows
 
     def rate_limited(self, call: Call[World], decision: Decision) -> Reply:
         return text_reply(429, "Too many requests")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from ...core import (
     Problem,
     Reply,
     Services,
+    Window,
     iso,
     json_reply,
 )
@@ -220,24 +221,20 @@ class HighLevelApi(Api[World]):
         call.tenant = Auth(token, call.world.locations[token.location_id], version)
         call.credential = token.name
 
-    def rate_limit(self, call: Call[World]) -> tuple[str, Policy]:
+    def rate_limit(self, call: Call[World]) -> list[Window]:
         auth: Auth = call.tenant
         world = call.world
         key = f"highlevel:{auth.token.value}:{auth.location.id}"
-        daily = Policy(world.daily_limit, DAY)
-        auth.daily = call.services.limiter.hit(key + ":day", daily)
-        if not auth.daily.allowed:  # the day is used up: count against it, so it refuses too
-            return key + ":day", daily
-        return key, Policy(world.burst_limit, world.burst_window)
+        return [Window(key, Policy(world.burst_limit, world.burst_window)),
+                Window(key + ":day", Policy(world.daily_limit, DAY))]
 
     def rate_limited(self, call: Call[World], decision: Decision) -> Reply:
         return fail(TOO_MANY).reply
 
-    def rate_headers(self, call: Call[World], decision: Decision) -> dict[str, str]:
-        auth: Auth = call.tenant
+    def rate_headers(self, call: Call[World], decisions: Sequence[Decision]) -> dict[str, str]:
         world = call.world
-        daily = auth.daily or decision
-        burst_left = decision.remaining if daily.allowed else 0
+        burst, daily = decisions
+        burst_left = burst.remaining if daily.allowed else 0
         return {"X-RateLimit-Limit-Daily": str(world.daily_limit),
                 "X-RateLimit-Daily-Remaining": str(daily.remaining),
                 "X-RateLimit-Interval-Milliseconds": str(int(world.burst_window * 1000)),

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core import Services, Table
-from ...core.ratelimit import Decision
 
 VERSIONS = ("2021-07-28", "v3")
 ALL_SCOPES = frozenset({
@@ -271,7 +270,6 @@ class Auth:
     token: Token
     location: Location
     version: str
-    daily: Decision | None = None
 
 
 @dataclass(slots=True)
