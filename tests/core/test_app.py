@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import sys
+import types
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -18,7 +20,9 @@ from mailmocks.core import (
     Policy,
     Reply,
     Services,
+    Window,
     json_reply,
+    op,
 )
 from mailmocks.core.ratelimit import Decision
 from mailmocks.transport import SyncASGITransport
@@ -57,6 +61,7 @@ TOY = {
 
 class ToyApi(Api[dict[int, dict[str, Any]]]):
     name = "toy"
+    handler_modules = (sys.modules[__name__],)  # the @op functions below
 
     @functools.cached_property
     def contract(self) -> Contract:
@@ -81,7 +86,7 @@ class ToyApi(Api[dict[int, dict[str, Any]]]):
 toy = ToyApi()
 
 
-@toy.op("create_thing")
+@op("create_thing")
 def create_thing(call: Call[dict[int, dict[str, Any]]]) -> Reply:
     tid = len(call.world) + 1
     call.world[tid] = {"id": tid, "name": call.body["name"]}
@@ -90,7 +95,7 @@ def create_thing(call: Call[dict[int, dict[str, Any]]]) -> Reply:
     return json_reply(201, call.world[tid])
 
 
-@toy.op("get_thing")
+@op("get_thing")
 def get_thing(call: Call[dict[int, dict[str, Any]]]) -> dict[str, Any]:
     thing = call.world.get(call.params["thing_id"])
     if thing is None:
@@ -174,3 +179,62 @@ def test_unknown_route_and_method_get_the_vendor_hooks(http: httpx.Client) -> No
     assert http.get("/nothing").status_code == 404
     r = http.delete("/things")
     assert r.status_code == 405 and r.headers["allow"] == "POST"
+
+
+class Windowed(ToyApi):
+    """Two windows per call, credentials checked before the body is read."""
+
+    authenticate_before_body = True
+
+    def rate_limit(self, call: Call[Any]) -> list[Window]:  # type: ignore[override]
+        return [Window("toy:burst", Policy(limit=2, window=1)),
+                Window("toy:day", Policy(limit=3, window=86_400))]
+
+    def rate_headers(self, call: Call[Any], decisions: Sequence[Decision]) -> dict[str, str]:
+        return {"x-left": ",".join(str(d.remaining) for d in decisions)}
+
+
+def test_every_window_must_allow_a_call_and_a_refused_call_counts_in_none(
+        services: Services) -> None:
+    app = ApiApp(Windowed(), {}, services, strict=True)
+    with httpx.Client(transport=SyncASGITransport(app), base_url="http://toy",
+                      headers={"x-key": "sesame"}) as http:
+        first, second, third = (http.get("/things/9") for _ in range(3))
+        assert [r.status_code for r in (first, second, third)] == [404, 404, 429]
+        assert first.headers["x-left"] == "1,2" and third.headers["x-left"] == "0,1"
+        services.clock.advance(1)
+        assert http.get("/things/9").headers["x-left"] == "1,0"  # the day was not spent by a 429
+        assert http.get("/things/9").status_code == 429  # now the day is used up
+        # credentials before the body: an unauthenticated bad body is a 401, not a 400
+        r = http.post("/things", content=b"{nope", headers={"x-key": "no",
+                                                            "content-type": "application/json"})
+        assert r.status_code == 401
+
+
+def test_handlers_come_from_marked_functions_of_the_listed_modules() -> None:
+    module = types.ModuleType("toy_handlers")
+
+    @op("create_thing", "get_thing")
+    def both(call: Call[Any]) -> None:
+        return None
+
+    module.both = both  # type: ignore[attr-defined]
+    module.helper = lambda: None  # type: ignore[attr-defined]
+
+    class Listed(ToyApi):
+        handler_modules = (module,)
+
+    listed = Listed()
+    assert listed.handlers == {"create_thing": both, "get_thing": both}
+    assert listed.unbound() == []
+
+
+def test_operations_expose_scopes_and_extensions() -> None:
+    doc = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+           "components": {"securitySchemes": {"o": {"type": "oauth2", "flows": {}}}},
+           "paths": {"/x": {"get": {"operationId": "x", "x-role": "admin",
+                                    "security": [{"o": ["a.read", "a.write"]}, {"o": ["b"]}],
+                                    "responses": {"200": {"description": "ok"}}}}}}
+    x = Contract(doc).operations["x"]
+    assert x.scopes == {"a.read", "a.write", "b"} and x.extensions == {"x-role": "admin"}
+    assert x.safe
