@@ -30,7 +30,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..core import Api, Call, HttpError, Problem, Reply, Services, Table, iso, json_reply
+from ..core import (
+    Api,
+    Call,
+    CheckSettings,
+    HttpError,
+    Problem,
+    Reply,
+    Services,
+    Table,
+    iso,
+    json_reply,
+)
 from ..core.resources import fixture_path
 
 MAX_BATCH = 1000
@@ -329,8 +340,20 @@ class BotampApi(Api[World]):
     title = "Botamp"
     contract_file = "botamp.yaml"
     vendor_base_url = "https://www.botamp.com"
+    vendor_hosts = ("www.botamp.com", "botamp.com")
     json_media_type = "application/json; charset=utf-8"
     max_body_bytes = 8 << 20  # assumption H
+    checks = CheckSettings(
+        excluded_checks={"unsupported_method": "Rails answers a method with no route 404 like "
+                                               "an unknown path (contract assumption H)"},
+        expected_statuses={
+            "400": "an email that is not an address or does not exist; a birthday that is "
+                   "not a real date (rules beyond the schema)",
+        },
+        drain=True)
+
+    def check_credentials(self, world: World) -> dict[str, str]:
+        return {"bearer": world.default.api_key}
 
     def new_world(self, services: Services, fixtures: str | None = None,
                   seed: int | None = None) -> World:

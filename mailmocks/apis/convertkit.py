@@ -37,6 +37,7 @@ from starlette.routing import Route
 from ..core import (
     Api,
     Call,
+    CheckSettings,
     Conflict,
     HttpError,
     Page,
@@ -280,7 +281,22 @@ class ConvertKitApi(Api[World]):
     title = "ConvertKit v3"
     contract_file = "convertkit.yaml"
     vendor_base_url = "https://api.convertkit.com"
+    vendor_hosts = ("api.convertkit.com",)
     json_media_type = "application/json; charset=utf-8"
+    checks = CheckSettings(
+        excluded_checks={"unsupported_method": "Rails answers a method with no route 404 like "
+                                               "an unknown path (contract assumption), not 405"},
+        expected_statuses={
+            "400": "a purchase without the fields its docs require only in prose; more than "
+                   "125 custom fields in one update",
+            "401": "generated `api_key`/`api_secret` body fields are read as credentials",
+            "403": "the plan's subscriber limit, or the public key on a secret operation",
+            "404": "a generated id names no form, tag, sequence, subscriber or broadcast",
+            "422": "a duplicate tag name or field label; a broadcast already sent",
+        })
+
+    def check_credentials(self, world: World) -> dict[str, str]:
+        return {"apiSecret": world.default.api_secret}
 
     def new_world(self, services: Services, fixtures: str | None = None,
                   seed: int | None = None) -> World:

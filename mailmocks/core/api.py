@@ -48,8 +48,9 @@ class CheckSettings:
     """
 
     excluded_checks: dict[str, str] = field(default_factory=dict)
-    expected_statuses: dict[int, str] = field(default_factory=dict)
+    expected_statuses: dict[str, str] = field(default_factory=dict)  # "404" -> why
     read_only: frozenset[str] = frozenset()  # safe operations beyond GET (lookups by POST)
+    drain: bool = False  # run queued work after every call, so jobs meet generated data too
 
 
 class Call(Generic[W, T]):
@@ -178,6 +179,15 @@ class Api(Generic[W, T]):
     def describe(self, world: W) -> list[str]:
         """Lines `mailmocks serve` prints: credentials and the like."""
         return []
+
+    def check_credentials(self, world: W) -> dict[str, str]:
+        """Fixture credentials by the contract's security-scheme name, for contract checks
+        (HTTP Basic as `user:password`)."""
+        return {}
+
+    def pin_generated(self, world: W, where: str, values: dict[str, Any]) -> None:
+        """Point schema-valid generated values (`where`: path, query or body) at records the
+        world has, where random ones could never match (a location id, say)."""
 
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]
                      ) -> dict[str, Callable[[argparse.Namespace], int]]:

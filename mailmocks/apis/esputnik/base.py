@@ -15,6 +15,7 @@ import orjson
 from ...core import (
     Api,
     Call,
+    CheckSettings,
     HttpError,
     Policy,
     Problem,
@@ -93,6 +94,17 @@ class EsputnikApi(Api[World]):
     title = "eSputnik (Yespo) v1/v2"
     contract_file = "esputnik.yaml"
     vendor_base_url = "https://esputnik.com"
+    vendor_hosts = ("esputnik.com", "yespo.io")
+    checks = CheckSettings(expected_statuses={
+        "400": "name and phone rules, unknown custom fields or senders",
+        "401": "generated credentials",
+        "404": "an unknown id",
+        "409": "the same body twice within a minute (facts D-8)",
+        "415": "a body whose Content-Type is not JSON",
+    })  # no check excluded: Spring answers 405, 401 first and 400 for every schema violation
+
+    def check_credentials(self, world: World) -> dict[str, str]:
+        return {"basicAuth": f"schemathesis:{next(iter(world.orgs.values())).api_keys[0]}"}
     json_media_type = JSON_UTF8
     max_body_bytes = 10 << 20  # 3000 contacts per bulk call fit easily
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from ...core import (
     Api,
     Call,
+    CheckSettings,
     HttpError,
     Policy,
     Problem,
@@ -182,6 +183,42 @@ class HighLevelApi(Api[World]):
     title = "HighLevel API v2 (Blogs, Emails)"
     contract_file = "highlevel.yaml"
     vendor_base_url = "https://services.leadconnectorhq.com"
+    vendor_hosts = ("services.leadconnectorhq.com",)
+    checks = CheckSettings(
+        excluded_checks={"unsupported_method": "NestJS answers a method with no route 404 "
+                                               "`Cannot <METHOD> <path>` (assumption J)"},
+        expected_statuses={
+            "400": "a taken urlSlug; in the v3 Email API a campaign that is no draft or has "
+                   "no content",
+            "401": "a Version header the operation does not take",
+            "403": "a generated locationId of another location",
+            "404": "an unknown blog, post, template or campaign",
+            "409": "scheduling a v3 campaign that is no draft",
+            "422": "an author or category of no location; `ALL` or a missing wordCount "
+                   "outside Version v3; contacts, tags or a time zone that do not exist",
+        })
+
+    def check_credentials(self, world: World) -> dict[str, str]:
+        token = next(t for t in world.tokens.values()
+                     if t.location_id == world.default.id and t.name == "All scopes")
+        return {"Location-Access": token.value}
+
+    def pin_generated(self, world: World, where: str, values: dict[str, Any]) -> None:
+        """Generated strings never name this location or its blogs, authors, categories or
+        templates (403/404/422 every time): point the schema-valid ones at real records.
+        Missing or mistyped values stay as generated, so negative cases stay negative; path
+        template ids stay random, the stateful links feed them real ones."""
+        loc = world.default
+        pins = {"locationId": loc.id, "blogId": next(iter(loc.blogs)).id,
+                "author": next(iter(loc.authors)).id,
+                "templateId": next(t.id for t in loc.templates if t.template_type == "html")}
+        for name, value in pins.items():
+            if isinstance(values.get(name), str) and not (name == "templateId"
+                                                          and where == "path"):
+                values[name] = value
+        cats = values.get("categories")
+        if isinstance(cats, list) and all(isinstance(c, str) for c in cats):
+            values["categories"] = [next(iter(loc.categories)).id] * min(len(cats), 1)
 
     def new_world(self, services: Services, fixtures: str | None = None,
                   seed: int | None = None) -> World:

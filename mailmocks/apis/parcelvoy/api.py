@@ -23,6 +23,7 @@ import orjson
 from ...core import (
     Api,
     Call,
+    CheckSettings,
     HttpError,
     Problem,
     Reply,
@@ -105,6 +106,18 @@ class ParcelvoyApi(Api[World]):
     title = "Parcelvoy"
     contract_file = "parcelvoy.yaml"
     vendor_base_url = "https://parcelvoy.example.com"
+    checks = CheckSettings(expected_statuses={
+        "400": "an unknown provider, a finished campaign (code 2001), an unknown journey or "
+               "entrance (9000/9001), an unknown sort column, an identify without context",
+        "403": "the editor key below `admin` on subscription writes",
+        "404": "a generated id names no entity; an unknown subscription (JSON)",
+        "422": "a timezone that is not IANA (a format JSON Schema cannot state)",
+    }, drain=True)
+
+    def check_credentials(self, world: World) -> dict[str, str]:
+        admin = next(k for k in world.keys.values() if k.project_id == world.default.id
+                     and k.scope == "secret" and k.role == "admin" and k.deleted_at is None)
+        return {"secretKey": admin.value}
     json_media_type = "application/json; charset=utf-8"
 
     def new_world(self, services: Services, fixtures: str | None = None,

@@ -1,0 +1,95 @@
+"""Contract checks: schemathesis over one vendor's contract against a server.
+
+One definition, two users: the suite's contract tests (tests/contract/) and `mailmocks check`.
+Everything vendor-specific is data on the vendor's `Api`: `checks` (excluded schemathesis
+checks and expected business-rule statuses, each with its reason), `check_credentials()`
+(fixture credentials by security-scheme name) and `pin_generated()` (generated ids pointed at
+records the world has). Credentials are applied where the contract's security schemes put
+them: query, header or cookie API keys, HTTP Bearer, HTTP Basic.
+"""
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+import schemathesis
+from schemathesis.checks import CHECKS
+
+from .core import Api, Contract, Operation, contract_path
+
+CheckFunction = Callable[..., Any]
+
+
+def load_schema(api: Api[Any, Any]) -> Any:
+    """The contract as schemathesis reads it, with the vendor's expected statuses set."""
+    schema = schemathesis.openapi.from_path(contract_path(api.contract_file))
+    statuses = ["2xx", *sorted(str(s) for s in api.checks.expected_statuses)]
+    schema.config.checks.positive_data_acceptance.expected_statuses = statuses
+    return schema
+
+
+def excluded_checks(api: Api[Any, Any]) -> list[CheckFunction]:
+    names = list(api.checks.excluded_checks)
+    return list(CHECKS.get_by_names(names)) if names else []
+
+
+def has_links(api: Api[Any, Any]) -> bool:
+    """Whether the contract links operations (what a stateful run follows)."""
+    return any(response.get("links") for op in api.contract.operations.values()
+               for response in op.spec.get("responses", {}).values())
+
+
+def operation_of(contract: Contract, case: Any) -> Operation | None:
+    ops = contract.paths.get(case.operation.path, {})
+    return ops.get(case.operation.method.upper())
+
+
+def apply_credentials(contract: Contract, op: Operation | None, case: Any,
+                      credentials: dict[str, str]) -> None:
+    """Put the first security alternative of `op` we hold credentials for where its schemes
+    say: query, header, cookie, Bearer or Basic (value `user:password`)."""
+    if op is None or not op.security:
+        return
+    alternative = next((alt for alt in op.security if alt and alt <= credentials.keys()), None)
+    if alternative is None:
+        return
+    for scheme_name in sorted(alternative):
+        scheme = contract.security_schemes.get(scheme_name, {})
+        value = credentials[scheme_name]
+        kind = scheme.get("type")
+        if kind == "apiKey":
+            where, name = scheme.get("in"), scheme.get("name", scheme_name)
+            if where == "query":
+                case.query = {**(case.query or {}), name: value}
+            elif where == "cookie":
+                case.cookies = {**(case.cookies or {}), name: value}
+            else:
+                case.headers = {**(case.headers or {}), name: value}
+        elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            token = base64.b64encode(value.encode()).decode()
+            case.headers = {**(case.headers or {}), "Authorization": f"Basic {token}"}
+        elif kind in ("http", "oauth2", "openIdConnect"):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {value}"}
+
+
+def register_auth(schema: Any, api: Api[Any, Any], credentials: Callable[[], dict[str, str]]
+                  ) -> None:
+    """Credentials on every generated case; schemathesis still probes without and with junk."""
+    contract = api.contract
+
+    @schema.auth()
+    class Credentials:
+        def get(self, case: Any, ctx: Any) -> dict[str, str]:
+            return credentials()
+
+        def set(self, case: Any, data: dict[str, str], ctx: Any) -> None:
+            apply_credentials(contract, operation_of(contract, case), case, data)
+
+
+def pin(api: Api[Any, Any], world: Any, case: Any) -> None:
+    """Let the vendor point schema-valid generated values at real records."""
+    for where, values in (("path", case.path_parameters), ("query", case.query),
+                          ("body", case.body)):
+        if isinstance(values, dict):
+            api.pin_generated(world, where, values)
