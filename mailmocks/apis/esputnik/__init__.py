@@ -7,7 +7,8 @@ info.description lists the decisions taken where the vendor's docs are silent.
 - `model`: organisations, contacts and their indexes, segments, events, orders, sends.
 - `contacts`: single/bulk contacts, imports, search, unsubscribed, categories, segments.
 - `events`: events v1/v2 and orders.  `messages`: prepared emails (Velocity) and sends.
-- `velocity`: Velocity rendering with Java-like values.  `sandbox`: control routes.
+- `velocity`: a sandboxed Velocity interpreter with Java-like values, bounded by a render
+  budget.  `sandbox`: control routes.
 """
 from __future__ import annotations
 

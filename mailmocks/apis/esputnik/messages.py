@@ -15,6 +15,7 @@ import orjson
 
 from ...core import Call, Reply, iso
 from ...core.outbox import Message
+from ...core.render import Budget, RenderLimitError
 from .base import (
     api,
     bad_request,
@@ -182,19 +183,25 @@ def queue(call: Call[World], org: Org, out: Outgoing) -> dict[str, Any]:
 
 
 def deliver(world: World, org: Org, send: Send, msg: Message, out: Outgoing) -> None:
+    """Render the message (subject and body share one budget) and settle its status; a
+    template that fails or goes over a limit ends the send in ERROR, the reason in meta."""
     try:
-        msg.subject, msg.html, msg.text = personalise(org, out)
+        msg.subject, msg.html, msg.text = personalise(org, out, Budget())
     except VelocityError as exc:
         msg.meta["error"] = str(exc)
-        settle(world, send, msg, "ERROR")
+    except RenderLimitError as exc:
+        msg.meta["error"] = f"Velocity rendering stopped: {exc.reason}"
+    else:
+        settle(world, send, msg, outcome(org, send, out.contact))
         return
-    settle(world, send, msg, outcome(org, send, out.contact))
+    settle(world, send, msg, "ERROR")
 
 
-def personalise(org: Org, out: Outgoing) -> tuple[str, str, str]:
+def personalise(org: Org, out: Outgoing, budget: Budget | None = None) -> tuple[str, str, str]:
     subject, body = out.subject, out.body
     if out.velocity:
-        subject, body = render(subject, out.data), render(body, out.data)
+        budget = budget if budget is not None else Budget()
+        subject, body = render(subject, out.data, budget), render(body, out.data, budget)
     if out.personalise:
         tags = profile_tags(org, out.contact)
         subject, body = merge_tags(subject, tags), merge_tags(body, tags)

@@ -103,6 +103,7 @@ def routes(world: World, services: Services) -> list[Route]:
                             "subject": msg.subject if msg else None,
                             "html": msg.html if msg else None,
                             "text": msg.text if msg else None,
+                            "error": msg.meta.get("error") if msg else None,
                             "history": msg.history if msg else []})
         return _json({"sends": out})
 
