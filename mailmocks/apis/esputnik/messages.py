@@ -182,28 +182,32 @@ def queue(call: Call[World], org: Org, out: Outgoing) -> dict[str, Any]:
     return {"id": 0, "locator": out.to, "status": "OK", "requestId": request_id}
 
 
-def deliver(world: World, org: Org, send: Send, msg: Message, out: Outgoing) -> None:
+async def deliver(world: World, org: Org, send: Send, msg: Message, out: Outgoing) -> None:
     """Render the message (subject and body share one budget) and settle its status; a
-    template that fails or goes over a limit ends the send in ERROR, the reason in meta."""
+    template that fails or goes over a limit ends the send in ERROR, the reason in meta.
+    Served, the render runs on a worker thread: the profile tags are read here first."""
+    tags = profile_tags(org, out.contact) if out.personalise else None
     try:
-        msg.subject, msg.html, msg.text = personalise(org, out, Budget())
+        subject, html, text = await world.services.render(personalise, out, tags, Budget())
     except VelocityError as exc:
         msg.meta["error"] = str(exc)
     except RenderLimitError as exc:
         msg.meta["error"] = f"Velocity rendering stopped: {exc.reason}"
     else:
+        world.services.outbox.fill(msg, subject=subject, html=html, text=text)
         settle(world, send, msg, outcome(org, send, out.contact))
         return
     settle(world, send, msg, "ERROR")
 
 
-def personalise(org: Org, out: Outgoing, budget: Budget | None = None) -> tuple[str, str, str]:
+def personalise(out: Outgoing, tags: dict[str, str] | None,
+                budget: Budget | None = None) -> tuple[str, str, str]:
+    """Subject, HTML and text of one send: plain values in, plain values out."""
     subject, body = out.subject, out.body
     if out.velocity:
         budget = budget if budget is not None else Budget()
         subject, body = render(subject, out.data, budget), render(body, out.data, budget)
-    if out.personalise:
-        tags = profile_tags(org, out.contact)
+    if tags is not None:
         subject, body = merge_tags(subject, tags), merge_tags(body, tags)
     if out.channel == "email":
         return subject, body, re.sub(r"<[^>]+>", "", body).strip()
