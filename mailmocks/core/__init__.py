@@ -9,6 +9,7 @@ from .api import Api, Call, CheckSettings, Handler, Window, op
 from .app import ApiApp, ContractViolation
 from .clock import Clock, iso
 from .contract import Contract, Operation, Problem
+from .faults import Fault, Faults
 from .fixtures import FixtureError, FixtureSchema, load_fixture
 from .http import (
     STORED_HTML_HEADERS,
@@ -20,6 +21,7 @@ from .http import (
     text_reply,
 )
 from .jobs import Job, Jobs
+from .journal import Entry, Journal
 from .outbox import Message, Outbox
 from .ratelimit import Decision, Policy
 from .render import Budget, Limits, Renderer, RenderLimitError
@@ -29,10 +31,10 @@ from .store import Conflict, Page, Table, paginate
 from .webhooks import Delivery, Webhooks
 
 __all__ = [
-    "STORED_HTML_HEADERS", "Api", "ApiApp", "Budget", "Call", "CheckSettings", "Clock",
-    "Conflict", "Contract", "ContractViolation", "Decision", "Delivery", "FixtureError",
-    "FixtureSchema", "Handler", "HttpError", "Job", "Jobs", "Limits", "Message", "Operation",
-    "Outbox", "Page", "Policy", "Problem", "RenderLimitError", "Renderer", "Reply", "Services",
-    "Table", "Webhooks", "Window", "contract_path", "fixture_path", "iso", "json_reply",
-    "load_fixture", "no_content", "op", "paginate", "stored_html", "text_reply",
+    "STORED_HTML_HEADERS", "Api", "ApiApp", "Budget", "Call", "CheckSettings", "Clock", "Conflict",
+    "Contract", "ContractViolation", "Decision", "Delivery", "Entry", "Fault", "Faults",
+    "FixtureError", "FixtureSchema", "Handler", "HttpError", "Job", "Jobs", "Journal", "Limits",
+    "Message", "Operation", "Outbox", "Page", "Policy", "Problem", "RenderLimitError", "Renderer",
+    "Reply", "Services", "Table", "Webhooks", "Window", "contract_path", "fixture_path", "iso",
+    "json_reply", "load_fixture", "no_content", "op", "paginate", "stored_html", "text_reply",
 ]

@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, ClassVar, TypeVar, overload
 
 import httpx
 
+from ..core import ApiApp, Clock, Faults, Jobs, Journal, Outbox, Services, Webhooks
 from ..sandbox import Sandbox
 from ..transport import SyncASGITransport
 
@@ -18,6 +19,8 @@ IN_PROCESS_HOST = "http://mailmocks.test"
 
 class MockServer:
     """One API of a private sandbox, and everything a test wants to reach."""
+
+    api_name: ClassVar[str] = ""  # a vendor's subclass names its API
 
     def __init__(self, name: str, sandbox: Sandbox, root: str | None = None) -> None:
         self.name = name
@@ -28,7 +31,7 @@ class MockServer:
 
     # the world and the shared services
     @property
-    def app(self) -> Any:
+    def app(self) -> ApiApp:
         return self.sandbox.apps[self.name]
 
     @property
@@ -36,31 +39,31 @@ class MockServer:
         return self.app.world
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services:
         return self.sandbox.services
 
     @property
-    def clock(self) -> Any:
+    def clock(self) -> Clock:
         return self.services.clock
 
     @property
-    def jobs(self) -> Any:
+    def jobs(self) -> Jobs:
         return self.services.jobs
 
     @property
-    def outbox(self) -> Any:
+    def outbox(self) -> Outbox:
         return self.services.outbox
 
     @property
-    def journal(self) -> Any:
+    def journal(self) -> Journal:
         return self.services.journal
 
     @property
-    def faults(self) -> Any:
+    def faults(self) -> Faults:
         return self.services.faults
 
     @property
-    def webhooks(self) -> Any:
+    def webhooks(self) -> Webhooks:
         return self.services.webhooks
 
     @property
@@ -102,8 +105,29 @@ def mock_for(name: str) -> type[MockServer]:
     return cls
 
 
-def make_mock(name: str, *, strict: bool = True, root: str | None = None,
+M = TypeVar("M", bound=MockServer)
+
+
+@overload
+def make_mock(api: type[M], *, strict: bool = True, root: str | None = None,
+              sandbox: Sandbox | None = None) -> M: ...
+
+
+@overload
+def make_mock(api: str, *, strict: bool = True, root: str | None = None,
+              sandbox: Sandbox | None = None) -> MockServer: ...
+
+
+def make_mock(api: str | type[MockServer], *, strict: bool = True, root: str | None = None,
               sandbox: Sandbox | None = None) -> MockServer:
-    """A fake of API `name` in a private sandbox (strict: responses checked by the contract)."""
+    """A fake of one API in a private sandbox (strict: responses checked by the contract).
+
+    `api` is the API's name, or its mock class for a typed result:
+    `make_mock(ConvertKitMock)` is a `ConvertKitMock`.
+    """
+    if isinstance(api, str):
+        name, cls = api, mock_for(api)
+    else:
+        name, cls = api.api_name, api
     box = sandbox or Sandbox([name], strict=strict)
-    return mock_for(name)(name, box, root)
+    return cls(name, box, root)

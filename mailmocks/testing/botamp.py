@@ -10,6 +10,8 @@ from . import IN_PROCESS_HOST, MockServer
 
 
 class Mock(MockServer):
+    api_name = "botamp"
+
     @property
     def account(self) -> Any:
         return self.world.default

@@ -7,6 +7,8 @@ from . import MockServer
 
 
 class Mock(MockServer):
+    api_name = "convertkit"
+
     @property
     def account(self) -> Any:
         return self.world.default

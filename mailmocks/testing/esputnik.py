@@ -7,6 +7,8 @@ from . import MockServer
 
 
 class Mock(MockServer):
+    api_name = "esputnik"
+
     @property
     def org(self) -> Any:
         return self.world.default

@@ -41,6 +41,8 @@ class BillettoEmitter:
 
 
 class Mock(MockServer):
+    api_name = "highlevel"
+
     @property
     def location(self) -> Any:
         return self.world.default

@@ -7,6 +7,8 @@ from . import MockServer
 
 
 class Mock(MockServer):
+    api_name = "parcelvoy"
+
     @property
     def project(self) -> Any:
         return self.world.default
