@@ -56,7 +56,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
-from ...core.render import DEFAULT_LIMITS, Budget, RenderLimitError
+from ...core.render import DEFAULT_LIMITS, Budget, Limits, RenderLimitError
 
 __all__ = ["HandlebarsError", "Helper", "Options", "SafeString", "Template", "helpers",
            "js_str", "parse", "render"]
@@ -1075,6 +1075,11 @@ class Options:
         self._run, self._block, self._ctx, self._data, self._params = (
             run, block, ctx, data, params)
         self._produced = 0
+
+    @property
+    def limits(self) -> Limits:
+        """The render's limits, for a helper that could make a value too big to keep."""
+        return self._run.budget.limits
 
     @property
     def block(self) -> bool:
