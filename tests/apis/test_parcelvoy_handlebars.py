@@ -221,6 +221,16 @@ def test_a_bracketed_segment_is_a_key_name() -> None:
     assert hbs("{{[a\\]b]}}", {"a]b": "escaped bracket"}) == "escaped bracket"
 
 
+def test_hostile_numbers_and_indexes_are_template_data_not_crashes() -> None:
+    digits = "9" * 5000  # past Python's int() limit for text
+    assert hbs("{{items.[" + digits + "]}}|{{lookup items " + digits + "}}", {"items": [1]}) == "|"
+    assert hbs("{{#each o}}{{@key}},{{/each}}", {"o": {digits: 1, "3": 2}}) == f"3,{digits},"
+    assert hbs("{{a}} {{b}} {{c}} {{d}}", {"a": 10**400, "b": 2**53 + 1, "c": 10**30,
+                                           "d": 123456789012345680000}) == \
+        "Infinity 9007199254740992 1e+30 123456789012345680000"
+    assert hbs("{{lookup items x}}{{lookup items 1.0}}", {"items": [1, 2], "x": 10**400}) == "2"
+
+
 def test_keys_starting_with_underscores_are_ordinary_dict_keys() -> None:
     data = {"__class__": "c", "_private": "p", "__init__": {"__globals__": "g"}}
     assert hbs("{{__class__}} {{_private}} {{__init__.__globals__}}", data) == "c p g"

@@ -90,7 +90,7 @@ def js_number(x: float) -> str:
         return "Infinity" if x > 0 else "-Infinity"
     if x == 0:
         return "0"
-    if x.is_integer() and abs(x) < 1e21:
+    if x.is_integer() and abs(x) < 2**53:
         return str(int(x))
     sign, digits_t, exp = Decimal(repr(x)).as_tuple()
     assert isinstance(exp, int)
@@ -121,7 +121,10 @@ def js_str(value: Any, _depth: int = 0) -> str:
     if value is False:
         return "false"
     if isinstance(value, int):
-        return str(value)
+        if abs(value) < 2**53:
+            return str(value)
+        return js_number(float(value)) if abs(value) < 2**1023 else \
+            "Infinity" if value > 0 else "-Infinity"  # a JavaScript number is a double
     if isinstance(value, float):
         return js_number(value)
     if isinstance(value, list):  # Array.prototype.toString
@@ -167,7 +170,7 @@ def _data(value: Any) -> Any:
     return value if isinstance(value, _DATA_TYPES) else None
 
 
-_INDEX: Final = re.compile(r"0|[1-9][0-9]*", re.ASCII)
+_INDEX: Final = re.compile(r"0|[1-9][0-9]{0,15}", re.ASCII)  # longer is never an index
 
 
 def _key(key: Any) -> str:
@@ -179,7 +182,9 @@ def get(obj: Any, key: Any) -> Any:
     if isinstance(obj, dict):
         return _data(dict.get(obj, _key(key)))
     if isinstance(obj, list):
-        if _is_number(key) and float(key).is_integer():
+        if _is_number(key):
+            if isinstance(key, float) and not (key.is_integer() and abs(key) < 2**53):
+                return None
             i = int(key)
             return _data(list.__getitem__(obj, i)) if 0 <= i < len(obj) else None
         name = _key(key)
@@ -201,7 +206,8 @@ def get(obj: Any, key: Any) -> Any:
 def _js_keys(obj: dict[Any, Any]) -> list[Any]:
     """Object.keys order: array-index keys ascending, then the others in insertion order."""
     def is_index(k: Any) -> bool:
-        return isinstance(k, str) and bool(_INDEX.fullmatch(k)) and int(k) < 2**32 - 1
+        return isinstance(k, str) and len(k) <= 10 and bool(_INDEX.fullmatch(k)) \
+            and int(k) < 2**32 - 1
     indexes = sorted((k for k in obj if is_index(k)), key=int)
     return indexes + [k for k in obj if not is_index(k)] if indexes else list(obj)
 
@@ -706,9 +712,11 @@ class _Parser:
             return self.path(self.expect(ID), data=True)
         if kind == STRING:
             return Literal(tok.text, tok.text)
-        if kind == NUMBER:
-            number: int | float = float(tok.text) if "." in tok.text else int(tok.text)
-            return Literal(number, js_number(float(number)))
+        if kind == NUMBER:  # Number(text): a double, an int when it is one
+            value = float(tok.text)
+            number: int | float = int(value) if value.is_integer() and abs(value) < 2**53 \
+                else value
+            return Literal(number, js_number(value))
         if kind == BOOLEAN:
             return Literal(tok.text == "true", tok.text)
         if kind in (UNDEFINED, NULL):
@@ -1006,8 +1014,13 @@ def render(source: str, context: Any, *, budget: Budget,
            helpers: Mapping[str, Helper] | None = None,
            env: Mapping[str, Any] | None = None) -> str:
     """Parse (cached) and render `source` with `context` under `budget`."""
-    template = parse(source, budget.limits.depth, budget)
-    return template.render(context, budget=budget, helpers=helpers, env=env)
+    try:
+        template = parse(source, budget.limits.depth, budget)
+        return template.render(context, budget=budget, helpers=helpers, env=env)
+    except (HandlebarsError, RenderLimitError):
+        raise
+    except (ArithmeticError, LookupError, RecursionError, TypeError, ValueError) as exc:
+        raise HandlebarsError(f"template error: {exc}") from exc  # never a crash for input
 
 
 # -- evaluation -----------------------------------------------------------------------------
