@@ -1249,8 +1249,8 @@ class _Run:
             self.run(node.inverse, ctx, data, params, out)
         elif isinstance(value, list):
             self.each(node, value, ctx, data, params, out)
-        else:
-            self.run(node.program, self.enter(ctx, value), data, params, out, (value,))
+        else:  # fn(context): no block parameters are passed
+            self.run(node.program, self.enter(ctx, value), data, params, out)
 
     # -- the built-in blocks -----------------------------------------------------------
     def if_(self, node: Block, args: tuple[Any, ...], hash_: dict[str, Any], ctx: _Ctx,
