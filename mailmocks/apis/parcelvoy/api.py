@@ -52,7 +52,7 @@ from .model import (
     user_json,
     user_subscription_json,
 )
-from .render import RENDERERS
+from .render import RenderLimitError, TemplateError, render_message
 
 GENERIC = "An error occurred with this request."
 BODY_METHODS = ("POST", "PUT", "PATCH")  # koa-body parses only these
@@ -539,8 +539,11 @@ def preview_template(call: Call[World]) -> dict[str, Any]:
                  "event": body.get("event") or {}, "context": body.get("context") or {},
                  "journey": {}}
     try:
-        return RENDERERS[template.type](template.data, variables)
-    except Exception as exc:  # Handlebars threw: the generic 400
+        return render_message(template.type, template.data, variables,
+                              now=call.world.services.clock.utcnow())
+    except RenderLimitError as exc:  # the fake's limits (work, output, time, nesting): 422
+        raise unprocessable(exc.reason) from exc
+    except TemplateError as exc:  # Handlebars threw: the generic 400
         raise generic() from exc
 
 

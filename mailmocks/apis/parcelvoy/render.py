@@ -1,50 +1,53 @@
 """Handlebars rendering as Parcelvoy does it (render/index.ts, render/Helpers/*).
 
-A real Handlebars engine (pybars3): `{{ }}` HTML-escapes, `{{{ }}}` does not, a missing
-variable renders empty. Parcelvoy's own helpers are registered beside the built-ins
-(the comparison, string, number, array and URL families and `now`).
+The engine is our own interpreter of Handlebars (handlebars.py): `{{ }}` HTML-escapes,
+`{{{ }}}` does not, a missing variable renders empty, and a stored template can never run
+code. Parcelvoy's own helpers are registered beside the built-ins (the comparison, string,
+number, array and URL families and `now`), each a function of the call's `Options` (see
+handlebars.py). One message renders all its fields under one `Budget`; `now` is the fake's
+clock, passed in by the caller.
 """
 from __future__ import annotations
 
-import functools
 import html
 import math
 import re
-from collections.abc import Callable
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import pybars
-
 from ...core import iso
+from ...core.render import Budget, RenderLimitError
+from . import handlebars
+from .handlebars import HandlebarsError, Options, SafeString, js_str
 from .model import Campaign, Template, User, UserEvent, World
 
-_compiler = pybars.Compiler()
-TemplateError = pybars.PybarsError
+TemplateError = HandlebarsError  # a template that does not parse or throws while rendering
+
+__all__ = ["RENDERERS", "RenderLimitError", "SafeString", "TemplateError", "render",
+           "render_message"]
 
 
-@functools.lru_cache(maxsize=2048)
-def _compiled(source: str) -> Callable[..., Any]:
-    return _compiler.compile(source)  # type: ignore[no-any-return]
-
-
-def render(source: str, variables: dict[str, Any]) -> str:
-    """Render one field; raises TemplateError (or a parse error) on a broken template."""
+def render(source: str, variables: Mapping[str, Any], budget: Budget, now: datetime) -> str:
+    """Render one field; raises TemplateError, or RenderLimitError past the budget."""
     if not source:
         return ""
-    return str(_compiled(source)(_js(variables), helpers=HELPERS))
+    return handlebars.render(source, variables, budget=budget, helpers=HELPERS,
+                             env={"now": now})
 
 
-def _js(value: Any) -> Any:
-    """Print numbers the JavaScript way: 3.0 is `3`."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _js(v) for k, v in value.items()}
-    if type(value) is list:  # not pybars' strlist, which marks a SafeString
-        return [_js(v) for v in value]
-    return value
+Field = Callable[[str], str]  # renders one field of a message
+
+
+def render_message(channel: str, data: dict[str, Any], variables: Mapping[str, Any], *,
+                   now: datetime, budget: Budget | None = None) -> dict[str, Any]:
+    """Render every field a channel renders, all under one budget (one message, one render)."""
+    spent = budget if budget is not None else Budget()
+
+    def field(source: str) -> str:
+        return render(source, variables, spent, now)
+    return RENDERERS[channel](data, field)
 
 
 # -- the render variables (render/index.ts) ------------------------------------------------
@@ -94,45 +97,45 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def render_email(data: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
+def render_email(data: dict[str, Any], r: Field) -> dict[str, Any]:
     sender = data.get("from")
     if isinstance(sender, dict):
-        sender = {"name": render(str(sender.get("name") or ""), v),
-                  "address": render(str(sender.get("address") or ""), v)}
+        sender = {"name": r(str(sender.get("name") or "")),
+                  "address": r(str(sender.get("address") or ""))}
     elif sender is not None:
-        sender = render(str(sender), v)
+        sender = r(str(sender))
     out: dict[str, Any] = {"from": sender}
     for key in ("reply_to", "cc", "bcc", "subject", "preheader", "html", "text"):
         if data.get(key) is not None:
-            out[key] = render(str(data[key]), v)
+            out[key] = r(str(data[key]))
     if not out.get("text") and out.get("html"):
         out["text"] = html_to_text(out["html"])
     return out
 
 
-def render_text(data: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
-    return {"text": render(str(data.get("text") or ""), v)}
+def render_text(data: dict[str, Any], r: Field) -> dict[str, Any]:
+    return {"text": r(str(data.get("text") or ""))}
 
 
-def render_push(data: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": render(str(data.get("title") or ""), v),
+def render_push(data: dict[str, Any], r: Field) -> dict[str, Any]:
+    out: dict[str, Any] = {"title": r(str(data.get("title") or "")),
                            "topic": data.get("topic"),
-                           "body": render(str(data.get("body") or ""), v),
-                           "custom": {k: render(str(x), v)
+                           "body": r(str(data.get("body") or "")),
+                           "custom": {k: r(str(x))
                                       for k, x in _mapping(data.get("custom")).items()}}
     if data.get("url"):
-        out["url"] = render(str(data["url"]), v)
+        out["url"] = r(str(data["url"]))
     return out
 
 
-def render_webhook(data: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
-    return {"method": data.get("method"), "endpoint": render(str(data.get("endpoint") or ""), v),
-            "headers": {k: render(str(x), v) for k, x in _mapping(data.get("headers")).items()},
-            "body": {k: render(x, v) if isinstance(x, str) else x
+def render_webhook(data: dict[str, Any], r: Field) -> dict[str, Any]:
+    return {"method": data.get("method"), "endpoint": r(str(data.get("endpoint") or "")),
+            "headers": {k: r(str(x)) for k, x in _mapping(data.get("headers")).items()},
+            "body": {k: r(x) if isinstance(x, str) else x
                      for k, x in _mapping(data.get("body")).items()}}
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
+RENDERERS: dict[str, Callable[[dict[str, Any], Field], dict[str, Any]]] = {
     "email": render_email, "text": render_text, "push": render_push, "webhook": render_webhook}
 
 
@@ -164,7 +167,9 @@ def html_to_text(markup: str) -> str:
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-# -- Parcelvoy's helpers (pybars calls them with `this` first) -----------------------------
+# -- Parcelvoy's helpers --------------------------------------------------------------------
+# Each is `helper(h: Options) -> value` (handlebars.py): `h.arg(i)` is the i-th argument or
+# None, `h.this` the context, `h.fn`/`h.inverse` the block's parts, `h.env["now"]` the clock.
 def _num(value: Any) -> float:
     try:
         return float(value)
@@ -172,18 +177,30 @@ def _num(value: Any) -> float:
         return math.nan
 
 
-def _compare(a: Any, op: str, b: Any) -> bool:
+def _text(value: Any) -> str:
+    """A string argument: its JavaScript text, empty for a falsy value (as `value || ""`)."""
+    return js_str(value) if value else ""
+
+
+def _loose_eq(x: Any, y: Any) -> bool:
+    """`==` the way the port always did it: equal, or equal as text (null only to null)."""
+    if x is None or y is None:
+        return x is y
+    return bool(x == y) or js_str(x) == js_str(y)
+
+
+def _compare(a: Any, op: Any, b: Any) -> bool:
     ops: dict[str, Callable[[Any, Any], bool]] = {
-        "==": lambda x, y: x == y or str(x) == str(y), "===": lambda x, y: x == y,
-        "!=": lambda x, y: not (x == y or str(x) == str(y)), "!==": lambda x, y: x != y,
+        "==": _loose_eq, "===": lambda x, y: x == y,
+        "!=": lambda x, y: not _loose_eq(x, y), "!==": lambda x, y: x != y,
         "<": lambda x, y: _num(x) < _num(y), ">": lambda x, y: _num(x) > _num(y),
         "<=": lambda x, y: _num(x) <= _num(y), ">=": lambda x, y: _num(x) >= _num(y)}
-    fn = ops.get(op)
+    fn = ops.get(op) if isinstance(op, str) else None
     return bool(fn and fn(a, b))
 
 
-def _if_equals(this: Any, options: Any, a: Any, b: Any) -> Any:
-    return options["fn"](this) if a == b else options["inverse"](this)
+def _if_equals(h: Options) -> str:
+    return h.fn(h.this) if h.arg(0) == h.arg(1) else h.inverse(h.this)
 
 
 def _date_format(when: datetime, fmt: str) -> str:
@@ -195,62 +212,91 @@ def _date_format(when: datetime, fmt: str) -> str:
     return pattern.sub(lambda m: when.strftime(tokens[m.group(0)]), fmt)
 
 
-def _now(this: Any, fmt: Any = "yyyy-MM-dd HH:mm:ss", *rest: Any) -> str:
-    return _date_format(datetime.now(timezone.utc), fmt if isinstance(fmt, str) else
-                        "yyyy-MM-dd HH:mm:ss")
+def _now(h: Options) -> str:
+    """`now(format = 'yyyy-MM-dd HH:mm:ss')` at the fake's clock (the caller's `now`)."""
+    when = h.env.get("now")
+    if not isinstance(when, datetime):
+        raise TemplateError("now: no clock was given to this render")
+    fmt = h.arg(0)
+    return _date_format(when, fmt if isinstance(fmt, str) else "yyyy-MM-dd HH:mm:ss")
 
 
-def _truncate(this: Any, value: Any, length: Any, *rest: Any) -> str:
-    text, n = str(value or ""), int(_num(length)) if not math.isnan(_num(length)) else 0
-    return text[:n]
+def _length_arg(value: Any, default: int) -> int:
+    n = _num(value)
+    return default if math.isnan(n) or math.isinf(n) else int(n)
 
 
-def _ellipsis(this: Any, value: Any, length: Any, *rest: Any) -> str:
-    text = str(value or "")
-    n = int(_num(length)) if not math.isnan(_num(length)) else len(text)
+def _truncate(h: Options) -> str:
+    return _text(h.arg(0))[:_length_arg(h.arg(1), 0)]
+
+
+def _ellipsis(h: Options) -> str:
+    text = _text(h.arg(0))
+    n = _length_arg(h.arg(1), len(text))
     return text if len(text) <= n else text[:n] + "…"
 
 
-def _arith(fn: Callable[[float, float], float]) -> Callable[..., Any]:
-    def helper(this: Any, a: Any, b: Any, *rest: Any) -> Any:
-        return _js(fn(_num(a), _num(b)))
+def _replace(count: int) -> Callable[[Options], str]:
+    """`replace s a b` (every `a`) or `replaceFirst`; no `a` (or an empty one) leaves `s`."""
+    def helper(h: Options) -> str:
+        text, a = _text(h.arg(0)), h.arg(1)
+        if a is None or a == "":
+            return text
+        old, new = js_str(a), js_str(h.arg(2))
+        times = text.count(old) if count < 0 else min(count, text.count(old))
+        if len(text) + times * (len(new) - len(old)) > h.limits.output:
+            raise RenderLimitError(
+                f"template output exceeded {h.limits.output:,} characters")
+        return text.replace(old, new, count)
     return helper
 
 
-def _one(fn: Callable[[float], float]) -> Callable[..., Any]:
-    def helper(this: Any, a: Any, *rest: Any) -> Any:
-        return _js(float(fn(_num(a))))
+def _arith(fn: Callable[[float, float], float]) -> Callable[[Options], float]:
+    def helper(h: Options) -> float:
+        return fn(_num(h.arg(0)), _num(h.arg(1)))
     return helper
 
 
-def _join(this: Any, items: Any, sep: Any = ",", *rest: Any) -> str:
+def _one(fn: Callable[[float], float]) -> Callable[[Options], float]:
+    def helper(h: Options) -> float:
+        return float(fn(_num(h.arg(0))))
+    return helper
+
+
+def _join(h: Options) -> str:
+    items, sep = h.arg(0), h.arg(1, ",")
     if not isinstance(items, list):
         return ""
-    return (sep if isinstance(sep, str) else ",").join(str(_js(i)) for i in items)
+    return (sep if isinstance(sep, str) else ",").join(js_str(i) for i in items)
 
 
-HELPERS: dict[str, Callable[..., Any]] = {
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+HELPERS = handlebars.helpers({
     # comparison
     "ifEquals": _if_equals,
-    "compare": lambda this, a, op, b, *r: _compare(a, op, b),
-    "eq": lambda this, a, b, *r: a == b, "ne": lambda this, a, b, *r: a != b,
-    "lt": lambda this, a, b, *r: _num(a) < _num(b), "gt": lambda this, a, b, *r: _num(a) > _num(b),
-    "lte": lambda this, a, b, *r: _num(a) <= _num(b),
-    "gte": lambda this, a, b, *r: _num(a) >= _num(b),
-    "and": lambda this, *a: all(a), "or": lambda this, *a: any(a),
+    "compare": lambda h: _compare(h.arg(0), h.arg(1), h.arg(2)),
+    "eq": lambda h: h.arg(0) == h.arg(1), "ne": lambda h: h.arg(0) != h.arg(1),
+    "lt": lambda h: _num(h.arg(0)) < _num(h.arg(1)),
+    "gt": lambda h: _num(h.arg(0)) > _num(h.arg(1)),
+    "lte": lambda h: _num(h.arg(0)) <= _num(h.arg(1)),
+    "gte": lambda h: _num(h.arg(0)) >= _num(h.arg(1)),
+    "and": lambda h: all(h.args), "or": lambda h: any(h.args),
     # string
-    "append": lambda this, s, suffix, *r: f"{s or ''}{suffix or ''}",
-    "prepend": lambda this, s, prefix, *r: f"{prefix or ''}{s or ''}",
-    "capitalize": lambda this, s, *r: str(s or "")[:1].upper() + str(s or "")[1:],
-    "capitalizeAll": lambda this, s, *r: " ".join(w[:1].upper() + w[1:]
-                                                  for w in str(s or "").split(" ")),
-    "lowercase": lambda this, s, *r: str(s or "").lower(),
-    "uppercase": lambda this, s, *r: str(s or "").upper(),
-    "trim": lambda this, s, *r: str(s or "").strip(),
-    "replace": lambda this, s, a, b, *r: str(s or "").replace(str(a), str(b)),
-    "replaceFirst": lambda this, s, a, b, *r: str(s or "").replace(str(a), str(b), 1),
-    "titleize": lambda this, s, *r: str(s or "").title(),
-    "startsWith": lambda this, prefix, s, *r: str(s or "").startswith(str(prefix)),
+    "append": lambda h: _text(h.arg(0)) + _text(h.arg(1)),
+    "prepend": lambda h: _text(h.arg(1)) + _text(h.arg(0)),
+    "capitalize": lambda h: _text(h.arg(0))[:1].upper() + _text(h.arg(0))[1:],
+    "capitalizeAll": lambda h: " ".join(w[:1].upper() + w[1:]
+                                        for w in _text(h.arg(0)).split(" ")),
+    "lowercase": lambda h: _text(h.arg(0)).lower(),
+    "uppercase": lambda h: _text(h.arg(0)).upper(),
+    "trim": lambda h: _text(h.arg(0)).strip(),
+    "replace": _replace(-1), "replaceFirst": _replace(1),
+    "titleize": lambda h: _text(h.arg(0)).title(),
+    "startsWith": lambda h: h.arg(0) is not None and _text(h.arg(1)).startswith(
+        js_str(h.arg(0))),
     "truncate": _truncate, "ellipsis": _ellipsis,
     # number
     "add": _arith(lambda a, b: a + b), "plus": _arith(lambda a, b: a + b),
@@ -262,12 +308,12 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "round": _one(lambda a: math.floor(a + 0.5)),
     # array
     "join": _join,
-    "first": lambda this, items, *r: items[0] if isinstance(items, list) and items else None,
-    "last": lambda this, items, *r: items[-1] if isinstance(items, list) and items else None,
-    "length": lambda this, items, *r: len(items) if isinstance(items, list | str) else 0,
+    "first": lambda h: _items(h.arg(0))[0] if _items(h.arg(0)) else None,
+    "last": lambda h: _items(h.arg(0))[-1] if _items(h.arg(0)) else None,
+    "length": lambda h: len(h.arg(0)) if isinstance(h.arg(0), list | str) else 0,
     # url
-    "encodeURI": lambda this, s, *r: quote(str(s or ""), safe="~@#$&()*!+=:;,?/'"),
-    "escape": lambda this, s, *r: quote(str(s or ""), safe="~()*!'"),
+    "encodeURI": lambda h: quote(_text(h.arg(0)), safe="~@#$&()*!+=:;,?/'"),
+    "escape": lambda h: quote(_text(h.arg(0)), safe="~()*!'"),
     # date
     "now": _now,
-}
+})

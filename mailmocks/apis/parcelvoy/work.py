@@ -12,8 +12,6 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-from pybars._compiler import strlist
-
 from .model import (
     SUBSCRIBED,
     UNSUBSCRIBED,
@@ -30,10 +28,13 @@ from .model import (
     templates_of,
 )
 from .render import (
-    RENDERERS,
+    RenderLimitError,
+    SafeString,
+    TemplateError,
     choose_template,
     event_record,
     flatten_user,
+    render_message,
     send_context,
     template_problem,
 )
@@ -314,15 +315,21 @@ def channel_send(world: World, send_id: int, event_id: int | None) -> None:
     variables = {
         "user": flatten_user(user), "event": event_record(event), "journey": {},
         "context": context,
-        "unsubscribeEmailUrl": strlist(
-            [f"{base}/api/unsubscribe/email?u={uid}&c={cid}&s={send.reference_id}"]),
-        "preferencesUrl": strlist([f"{base}/api/unsubscribe/preferences/{uid}"])}
+        "unsubscribeEmailUrl": SafeString(
+            f"{base}/api/unsubscribe/email?u={uid}&c={cid}&s={send.reference_id}"),
+        "preferencesUrl": SafeString(f"{base}/api/unsubscribe/preferences/{uid}")}
+    try:  # rendered at the fake's clock, under the render limits
+        rendered = render_message(campaign.channel, template.data, variables,
+                                  now=world.services.clock.utcnow())
+    except RenderLimitError as exc:  # e.g. "template exceeded 100,000 loop iterations ..."
+        return _finish(world, send, user, "failed", context, exc.reason)
+    except TemplateError as exc:  # the template does not parse, or Handlebars throws
+        return _finish(world, send, user, "failed", context, str(exc))
     try:
-        rendered = RENDERERS[campaign.channel](template.data, variables)
         if provider.fail:
             raise RuntimeError(provider.fail)
         delivered = deliver(world, campaign, template, user, send, rendered, variables)
-    except Exception as exc:  # a render or provider error: failed + <channel>_failed
+    except Exception as exc:  # a provider error: failed + <channel>_failed
         return _finish(world, send, user, "failed", context, str(exc) or type(exc).__name__)
     if delivered:
         _finish(world, send, user, "sent", context)
@@ -358,7 +365,7 @@ def deliver(world: World, campaign: Campaign, template: Any, user: User, send: C
                      "headers": {"X-Campaign-Id": cid,
                                  "X-Subscription-Id": _hashid(campaign.subscription_id),
                                  "List-Unsubscribe":
-                                     f"<{variables['unsubscribeEmailUrl'][0]}>"}})
+                                     f"<{variables['unsubscribeEmailUrl']}>"}})
         msg = outbox.add(channel="email", to=user.email, sender=sender_text,
                          subject=out.get("subject", ""), html=html, text=out.get("text", ""),
                          template=str(template.data.get("html", "")), **common)
@@ -400,8 +407,8 @@ def deliver(world: World, campaign: Campaign, template: Any, user: User, send: C
 
 def _plain(value: Any) -> Any:
     """The render variables as plain data (SafeStrings back to str) for the outbox."""
-    if isinstance(value, strlist):
-        return "".join(value)
+    if isinstance(value, SafeString):
+        return str(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
