@@ -530,7 +530,7 @@ def delete_template(call: Call[World]) -> Reply:
 
 
 @api.op("preview_template")
-def preview_template(call: Call[World]) -> dict[str, Any]:
+async def preview_template(call: Call[World]) -> dict[str, Any]:
     template: Template = access(call).entity
     body = call.body
     user: dict[str, Any] = body.get("user") or {}
@@ -539,8 +539,9 @@ def preview_template(call: Call[World]) -> dict[str, Any]:
                  "event": body.get("event") or {}, "context": body.get("context") or {},
                  "journey": {}}
     try:
-        return render_message(template.type, template.data, variables,
-                              now=call.world.services.clock.utcnow())
+        return await call.services.render(  # on a worker thread when served
+            render_message, template.type, copy.deepcopy(template.data), variables,
+            now=call.world.services.clock.utcnow())
     except RenderLimitError as exc:  # the fake's limits (work, output, time, nesting): 422
         raise unprocessable(exc.reason) from exc
     except TemplateError as exc:  # Handlebars threw: the generic 400

@@ -8,6 +8,8 @@ BullMQ does.
 """
 from __future__ import annotations
 
+import copy
+import inspect
 import string
 from collections.abc import Callable
 from typing import Any
@@ -51,9 +53,11 @@ class Retry(Exception):
 def enqueue(world: World, name: str, fn: Callable[[], Any], attempts: int = 3) -> None:
     jobs = world.services.jobs
 
-    def run(attempt: int) -> None:
+    async def run(attempt: int) -> None:
         try:
-            fn()
+            result = fn()
+            if inspect.isawaitable(result):  # a send awaits its render (off the event loop)
+                await result
         except Retry:
             if attempt < attempts:  # immediately, behind what is already queued
                 jobs.submit(lambda: run(attempt + 1), name=f"{API}:{name}")
@@ -287,7 +291,7 @@ def _finish(world: World, send: CampaignSend, user: User, state: str,
         add_event(world, user, f"{channel}_{state}", data)
 
 
-def channel_send(world: World, send_id: int, event_id: int | None) -> None:
+async def channel_send(world: World, send_id: int, event_id: int | None) -> None:
     """loadSendJob -> prepareSend -> channel.send, with the send-state rules of the facts."""
     send = world.sends.get(send_id)
     if send is None:
@@ -319,8 +323,9 @@ def channel_send(world: World, send_id: int, event_id: int | None) -> None:
             f"{base}/api/unsubscribe/email?u={uid}&c={cid}&s={send.reference_id}"),
         "preferencesUrl": SafeString(f"{base}/api/unsubscribe/preferences/{uid}")}
     try:  # rendered at the fake's clock, under the render limits
-        rendered = render_message(campaign.channel, template.data, variables,
-                                  now=world.services.clock.utcnow())
+        rendered = await world.services.render(
+            render_message, campaign.channel, copy.deepcopy(template.data), variables,
+            now=world.services.clock.utcnow())
     except RenderLimitError as exc:  # e.g. "template exceeded 100,000 loop iterations ..."
         return _finish(world, send, user, "failed", context, exc.reason)
     except TemplateError as exc:  # the template does not parse, or Handlebars throws
