@@ -87,3 +87,12 @@ def bare_app() -> Any:
     _announce_runtime()
     return Starlette(routes=[Route("/subscribe", subscribe, methods=["POST"]),
                              Route("/page", get_page, methods=["GET"])])
+
+
+def full_sandbox_app() -> Any:
+    """Every API, as `mailmocks serve` builds it (limits on)."""
+    from mailmocks.sandbox import Sandbox
+
+    box = Sandbox()
+    _announce_runtime()
+    return box

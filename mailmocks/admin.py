@@ -54,7 +54,9 @@ def build_admin(sandbox: Sandbox) -> Starlette:
                                    "credentials": a.api.describe(a.world)}
                                for n, a in sandbox.apps.items()},
                       "clock": {"now": iso(s.clock.now()), "frozen": s.clock.frozen},
-                      "jobs_pending": len(s.jobs.pending()), "outbox": len(s.outbox)})
+                      "jobs_pending": len(s.jobs.pending()), "outbox": len(s.outbox),
+                      "journal": {"entries": len(s.journal), "bytes": s.journal.bytes,
+                                  "max_bytes": s.journal.max_bytes}})
 
     async def reset(request: Request) -> Response:
         sandbox.reset()
