@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from mailmocks.cli import is_loopback, main
 from mailmocks.sandbox import Sandbox
+from mailmocks.testing.convertkit import Mock as ConvertKitMock
 from mailmocks.transport import SyncASGITransport
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -120,7 +121,7 @@ def test_a_webhook_pointed_at_the_control_surface_cannot_reset_the_sandbox() -> 
 
     box = Sandbox(["convertkit"], strict=True)
     with LiveServer(box) as server:
-        mock = make_mock("convertkit", root=server.url, sandbox=box)
+        mock = make_mock(ConvertKitMock, root=server.url, sandbox=box)
         ck = mock.client()
         ck.create_webhook(f"{server.url}/_admin/reset", {"name": "subscriber.subscriber_activate"})
         marker = ck.create_tags("Survives the webhook")

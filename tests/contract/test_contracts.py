@@ -41,7 +41,7 @@ def _build(name: str) -> tuple[Any, Any | None]:
         if api.checks.drain:
             mock.drain()
 
-    @schema.parametrize()
+    @schema.parametrize()  # type: ignore[untyped-decorator]
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     def test_operation(case: Any) -> None:

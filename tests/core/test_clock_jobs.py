@@ -37,7 +37,11 @@ def test_jobs_wait_for_drain_and_run_in_due_order() -> None:
     jobs = Jobs(clock)
     order: list[str] = []
     jobs.submit(lambda: order.append("first"))
-    jobs.submit(lambda: (order.append("second"), jobs.submit(lambda: order.append("child"))))
+    def second() -> None:
+        order.append("second")
+        jobs.submit(lambda: order.append("child"))
+
+    jobs.submit(second)
     later = jobs.submit(lambda: order.append("later"), delay=3600)
     assert order == []  # nothing runs on its own
     assert jobs.drain() == 3

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 
@@ -31,8 +32,12 @@ def test_inline_renderer_runs_in_the_caller_and_never_suspends() -> None:
     renderer = Renderer()
     seen: list[str] = []
 
+    def where(x: str) -> str:
+        seen.append(threading.current_thread().name)
+        return x
+
     async def render() -> str:
-        return await renderer(lambda x: seen.append(threading.current_thread().name) or x, "ok")
+        return await renderer(where, "ok")
 
     assert run_inline(render()) == "ok"
     assert seen == [threading.current_thread().name]
@@ -52,7 +57,11 @@ def test_threaded_renderer_keeps_the_loop_free() -> None:
                     ticks += 1
 
             task = asyncio.get_running_loop().create_task(ticker())
-            name = await renderer(lambda: (time.sleep(0.2), threading.current_thread().name)[1])
+            def slow() -> str:
+                time.sleep(0.2)
+                return threading.current_thread().name
+
+            name = await renderer(slow)
             task.cancel()
             return name, ticks
 
@@ -121,7 +130,7 @@ def test_timers_and_jobs_scheduled_from_many_threads_while_time_runs() -> None:
 
     def schedule(base: int) -> None:
         for i in range(200):
-            jobs.submit(lambda n=base + i: ran.append(n))
+            jobs.submit(functools.partial(ran.append, base + i))
 
     def tick() -> None:
         while not stop.is_set():
