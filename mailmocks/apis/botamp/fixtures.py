@@ -57,11 +57,16 @@ SCHEMA = FixtureSchema({
                     "name": {"type": "string"},
                     "owner_email": {"type": "string", "minLength": 1},
                     "api_key": {"type": "string", "minLength": 1},
-                    "undeliverable_domains": {"anyOf": [_STRINGS, {"type": "null"}]},
-                    "created_at": {"type": "string"},  # ISO 8601; generated people follow it
+                    "undeliverable_domains": {"type": ["array", "null"],
+                                              "items": {"type": "string"}},
+                    # ISO 8601, quoted (YAML reads a bare timestamp as a datetime);
+                    # generated people are created an hour apart after it
+                    "created_at": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}"},
                     "tags": _STRINGS,  # what generated people are tagged from
-                    "subscribers": {"anyOf": [_GENERATE, {"type": "array", "items": _SUBSCRIBER},
-                                              {"type": "null"}]},
+                    # a `generate:` block, or the people written out, or nothing
+                    "subscribers": {"type": ["object", "array", "null"],
+                                    "if": {"type": "object"}, "then": _GENERATE,
+                                    "else": {"items": _SUBSCRIBER}},
                 },
             },
         },
