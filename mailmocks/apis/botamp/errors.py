@@ -1,5 +1,5 @@
-"""Botamp's error bodies: `{"error": "<message>"}` for every status (docs/vendors/botamp.md
-D-2, D-3; the contract's assumptions A-H), and the messages the fake uses, by name."""
+"""Botamp's error bodies: `{"error": "<message>"}` for every status, and the messages the
+fake uses, by name (docs/vendors/botamp.md D-2, D-3 and assumptions A-H)."""
 from __future__ import annotations
 
 from typing import Any

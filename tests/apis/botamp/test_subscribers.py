@@ -1,7 +1,7 @@
 """Botamp handlers/subscribers.py: the synchronous upsert, its errors, the batch envelope
 checked at once, and overlapping upserts.
 
-Facts: docs/vendors/botamp.md (sections quoted as §n, decisions as D-n, the contract's further
+Facts: docs/vendors/botamp.md (its sections quoted as §n, its decisions as D-n, its
 assumptions as A-I). Default data (fixtures/botamp.yaml): account 1 "Atelier Lumière" (owner
 owner@atelier-lumiere.fr) with 40 generated subscribers (ids 1-40); account 2 "Other Co"
 with 3.
