@@ -7,7 +7,7 @@ own copy, so Faker never runs per world.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from faker import Faker
@@ -91,6 +91,7 @@ def _generate(acct: dict[str, Any], gen: dict[str, Any], seed: int | None) -> li
     fake = Faker()
     fake.seed_instance(gen.get("seed", 0) if seed is None else seed)
     start = _ts(acct.get("created_at", "2024-01-01T00:00:00Z"))
+    joined = datetime.fromtimestamp(start, timezone.utc).date()
     tags = list(acct.get("tags", []))
     people = []
     for i in range(1, int(gen.get("generate", 0)) + 1):
@@ -109,9 +110,24 @@ def _generate(acct: dict[str, Any], gen: dict[str, Any], seed: int | None) -> li
             person.update(country=fake.country(), address=fake.street_address(),
                           postal_code=fake.postcode())
         if fake.boolean(50):
-            person["birthday"] = fake.date_of_birth(minimum_age=18, maximum_age=80).isoformat()
+            person["birthday"] = _birthday(fake, joined).isoformat()
         people.append(person)
     return people
+
+
+def _birthday(fake: Faker, on: date, youngest: int = 18, oldest: int = 80) -> date:
+    """Faker's date_of_birth, but for someone aged youngest..oldest on `on` (the account's
+    creation), not today: the same people, with the same birthdays, whatever the day."""
+    start, end = _years_before(on, oldest + 1), _years_before(on, youngest)
+    dob = fake.date_time_ad(start_datetime=start, end_datetime=end).date()
+    return dob if dob != start else dob + timedelta(days=1)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def _ts(value: str) -> float:

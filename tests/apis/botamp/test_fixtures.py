@@ -32,6 +32,10 @@ def test_default_account_is_seeded_deterministically(botamp_mock: BotampMock) ->
     first = botamp_mock.subscribers[0]
     assert (first.id, first.email, first.name) == (1, "david.shaw.1@hotmail.com", "David Shaw")
     assert all(s.email == s.email.lower() for s in botamp_mock.subscribers)
+    third = botamp_mock.subscribers[2]  # born 18 to 80 years before the account (2024-03-04)
+    assert (third.email, third.birthday) == ("william.jones.3@yahoo.com", "1961-04-16")
+    assert all("1943-03-04" < s.birthday <= "2006-03-04"
+               for s in botamp_mock.subscribers if s.birthday is not None)
     assert len(botamp_mock.world.accounts[2].subscribers) == 3
 
 
