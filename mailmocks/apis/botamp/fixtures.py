@@ -131,7 +131,11 @@ def _years_before(day: date, years: int) -> date:
 
 
 def _ts(value: str) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    """Epoch seconds of an ISO 8601 time; one without an offset is UTC (never the host's zone)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 def build(world: World, path: str, seed: int | None = None) -> World:

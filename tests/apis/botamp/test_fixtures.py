@@ -2,6 +2,8 @@
 file as one line naming the file and the place in it."""
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,24 @@ def test_subscribers_may_be_written_out(tmp_path: Path) -> None:
     assert (ann.id, ann.email, ann.name, ann.tags, ann.created_at, ann.updated_at) == (
         1, "Ann@other-co.com", "Ann", ["lead"], 1700000000, 1700000000)
     assert [s.email for s in other.subscribers] == ["Ann@other-co.com", "bob@other-co.com"]
+
+
+def test_times_without_an_offset_are_utc(tmp_path: Path) -> None:
+    path = tmp_path / "botamp.yaml"
+    path.write_text(DEFAULT.replace('"2024-03-04T09:00:00Z"', '"2024-03-04T09:00:00"'),
+                    encoding="utf-8")
+    host_zone = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"  # the host's zone must not matter
+    time.tzset()
+    try:
+        first = world(path).accounts[1].subscribers.get(1)
+    finally:
+        if host_zone is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = host_zone
+        time.tzset()
+    assert first is not None and first.created_at == 1709542800 + 3600  # 10:00 UTC
 
 
 @pytest.mark.parametrize("old,new,message", [
