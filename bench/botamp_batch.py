@@ -21,7 +21,8 @@ import statistics
 import time
 from typing import Any
 
-from mailmocks.apis.botamp import Batch, run_batch
+from mailmocks.apis.botamp.jobs import run_batch
+from mailmocks.apis.botamp.model import Batch
 from mailmocks.testing import make_mock
 
 

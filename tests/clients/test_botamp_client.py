@@ -11,6 +11,7 @@ import pytest
 
 from mailmocks.clients.base import AuthError, InvalidRequest, RetryPolicy, ServerError
 from mailmocks.clients.botamp import DEFAULT_BASE_URL, AsyncBotamp, Botamp
+from mailmocks.testing.botamp import Mock as BotampMock
 
 KEY = "k_123"
 SINGLE = "/api/subscribers/create_or_update"
@@ -137,9 +138,10 @@ async def test_async_errors_are_typed() -> None:
         await async_client(server).create_or_update_subscriber("a@x.io")
 
 
-def test_against_the_fake(botamp_mock: Any) -> None:
+def test_against_the_fake(botamp_mock: BotampMock) -> None:
     bt = botamp_mock.client()
     bt.create_or_update_subscriber("client@acme.fr", name="Client", tags=["a"])
     bt.create_or_update_subscriber("CLIENT@acme.fr", website="", tags=["b"])
     s = botamp_mock.subscriber("client@acme.fr")
+    assert s is not None
     assert (s.name, s.website, s.tags) == ("Client", None, ["a", "b"])

@@ -1,42 +1,41 @@
-"""Botamp fake: the asynchronous batch upsert, its report email, and concurrent upserts.
+"""Botamp jobs.py: the asynchronous batch upsert, its report email, and batches overlapping
+single upserts.
 
-Facts: /work/shared/api-facts/botamp.md §2.2, §4 and decision D-6; the contract's
-assumptions F and G. A batch is answered 200 at once, applied by a background job (nothing
-runs in a test until `botamp_mock.drain()` or `advance()`), then reported by email to the
-account owner (owner@atelier-lumiere.fr).
+Facts: docs/vendors/botamp.md §2.2, §4 and decision D-6; assumptions F and G. A batch is
+answered 200 at once, applied by a background job (nothing runs in a test until
+`botamp_mock.drain()` or `advance()`), then reported by email to the account owner
+(owner@atelier-lumiere.fr).
 """
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from typing import Any
 
 import httpx
 import pytest
+from support import wait_for
 
-from mailmocks.clients.base import InvalidRequest
+from mailmocks.apis.botamp.model import Subscriber
+from mailmocks.clients.botamp import Botamp
+from mailmocks.testing.botamp import Mock as BotampMock
 
 MANY = "/api/subscribers/create_or_update_many"
 OWNER = "owner@atelier-lumiere.fr"
 DUPLICATE = "Duplicate email (only the first occurrence is used)"
 
 
-def err(message: str) -> dict[str, str]:
-    return {"error": message}
-
-
-@pytest.fixture
-def bt(botamp_mock: Any) -> Any:
-    return botamp_mock.client()
-
-
-def post(mock: Any, body: Any) -> Any:
+def post(mock: BotampMock, body: Any) -> httpx.Response:
     return mock.http.post(MANY, json=body,
                           headers={"authorization": f"Bearer {mock.api_key}"})
 
 
-def thousand() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def stored(mock: BotampMock, email: str) -> Subscriber:
+    found = mock.subscriber(email)
+    assert found is not None, f"{email} is not stored"
+    return found
+
+
+def thousand() -> tuple[list[dict[str, Any]], dict[int, str]]:
     """1,000 entries: 900 distinct valid people, 50 duplicates (some differing in case, some
     in their data), and 50 invalid rows of five kinds; plus what the job must make of them."""
     rows: list[dict[str, Any]] = []
@@ -70,8 +69,8 @@ def thousand() -> tuple[list[dict[str, Any]], dict[str, Any]]:
 # ==========================================================================================
 # The 1,000-subscriber batch (§2.2, D-6)
 # ==========================================================================================
-def test_thousand_subscriber_batch_is_applied_only_by_the_job(botamp_mock: Any,
-                                                              bt: Any) -> None:
+def test_thousand_subscriber_batch_is_applied_only_by_the_job(botamp_mock: BotampMock,
+                                                              bt: Botamp) -> None:
     seeded = botamp_mock.subscribers[0]
     rows, skipped = thousand()
     rows.insert(10, {"email": seeded.email.upper(), "job_title": "Buyer", "tags": ["import"]})
@@ -90,7 +89,7 @@ def test_thousand_subscriber_batch_is_applied_only_by_the_job(botamp_mock: Any,
 
     assert botamp_mock.drain() == 1
     assert len(botamp_mock.subscribers) == 40 + 900
-    p0 = botamp_mock.subscriber("person0@botamp-customer.com")
+    p0 = stored(botamp_mock, "person0@botamp-customer.com")
     assert (p0.name, p0.tags, p0.birthday) == ("Person 0", ["import", "group0"], "1980-01-15")
     assert p0.email == "person0@botamp-customer.com"  # the first occurrence's spelling
     assert not any(s.name == "Impostor" or "dup" in s.tags for s in botamp_mock.subscribers)
@@ -116,7 +115,7 @@ def test_thousand_subscriber_batch_is_applied_only_by_the_job(botamp_mock: Any,
     assert len(report.data["skipped"]) == 99
 
 
-def test_advancing_the_clock_runs_a_delayed_batch(botamp_mock: Any, bt: Any) -> None:
+def test_advancing_the_clock_runs_a_delayed_batch(botamp_mock: BotampMock, bt: Botamp) -> None:
     botamp_mock.clock.freeze(1_800_000_000)
     botamp_mock.world.batch_delay = 30.0  # a slower Botamp: the job starts 30 s later
     bt.create_or_update_subscribers([{"email": "late@acme.fr"}])
@@ -124,12 +123,13 @@ def test_advancing_the_clock_runs_a_delayed_batch(botamp_mock: Any, bt: Any) -> 
     botamp_mock.advance(29)
     assert botamp_mock.subscriber("late@acme.fr") is None
     botamp_mock.advance(1)
-    late = botamp_mock.subscriber("late@acme.fr")
+    late = stored(botamp_mock, "late@acme.fr")
     assert late.created_at == 1_800_000_030
     assert botamp_mock.batches[0].finished_at == 1_800_000_030
 
 
-def test_first_occurrence_wins_even_when_it_is_invalid(botamp_mock: Any, bt: Any) -> None:
+def test_first_occurrence_wins_even_when_it_is_invalid(botamp_mock: BotampMock,
+                                                       bt: Botamp) -> None:
     bt.create_or_update_subscribers([
         {"email": "a@acme.fr", "birthday": "nope"},
         {"email": "A@acme.fr", "name": "second"},
@@ -140,7 +140,7 @@ def test_first_occurrence_wins_even_when_it_is_invalid(botamp_mock: Any, bt: Any
         (1, "Birthday must use the yyyy-mm-dd format"), (2, DUPLICATE)]
 
 
-def test_non_object_entries_are_skipped_not_fatal(botamp_mock: Any) -> None:
+def test_non_object_entries_are_skipped_not_fatal(botamp_mock: BotampMock) -> None:
     r = post(botamp_mock, {"subscribers": ["a@acme.fr", None, 3, {"email": "ok@acme.fr"}]})
     assert (r.status_code, r.json()) == (200, {})
     botamp_mock.drain()
@@ -148,25 +148,37 @@ def test_non_object_entries_are_skipped_not_fatal(botamp_mock: Any) -> None:
     assert (batch.created, [s.reason for s in batch.skipped]) == (1, ["Email is required"] * 3)
 
 
-def test_batches_apply_in_order_and_merge_like_single_upserts(botamp_mock: Any,
-                                                              bt: Any) -> None:
+def test_batches_apply_in_order_and_merge_like_single_upserts(botamp_mock: BotampMock,
+                                                              bt: Botamp) -> None:
     bt.create_or_update_subscribers([{"email": "a@acme.fr", "name": "one", "tags": ["x"]}])
     bt.create_or_update_subscribers([{"email": "a@acme.fr", "country": "FR", "tags": ["y"]}])
     assert botamp_mock.drain() == 2
-    a = botamp_mock.subscriber("a@acme.fr")
+    a = stored(botamp_mock, "a@acme.fr")
     assert (a.name, a.country, a.tags) == ("one", "FR", ["x", "y"])
     assert [(b.created, b.updated) for b in botamp_mock.batches] == [(1, 0), (0, 1)]
     assert len(botamp_mock.reports()) == 2
 
 
-def test_a_clean_batch_report_lists_no_skipped_entries(botamp_mock: Any, bt: Any) -> None:
+# ==========================================================================================
+# The report email (D-6, assumption G)
+# ==========================================================================================
+def test_a_clean_batch_report_lists_no_skipped_entries(botamp_mock: BotampMock,
+                                                       bt: Botamp) -> None:
     bt.create_or_update_subscribers([{"email": "a@acme.fr"}])
     botamp_mock.drain()
     [report] = botamp_mock.reports()
     assert "Skipped: 0\n" in report.text and "Skipped entries" not in report.text
 
 
-def test_the_report_goes_to_the_owner_of_the_key(botamp_mock: Any) -> None:
+def test_the_report_html_escapes_what_the_request_sent(botamp_mock: BotampMock) -> None:
+    post(botamp_mock, {"subscribers": [{"email": "<b>@nowhere.invalid"}]})
+    botamp_mock.drain()
+    [report] = botamp_mock.reports()
+    assert "<li>Entry 1 (&lt;b&gt;@nowhere.invalid): Email does not exist</li>" in report.html
+    assert "- entry 1 (<b>@nowhere.invalid): Email does not exist\n" in report.text
+
+
+def test_the_report_goes_to_the_owner_of_the_key(botamp_mock: BotampMock) -> None:
     other = botamp_mock.client(api_key="0b5e1d7c9a3f4e2d8c6b1a0f9e7d5c3b")
     other.create_or_update_subscribers([{"email": "a@acme.fr"}])
     botamp_mock.drain()
@@ -175,71 +187,10 @@ def test_the_report_goes_to_the_owner_of_the_key(botamp_mock: Any) -> None:
 
 
 # ==========================================================================================
-# The envelope, checked at once (D-2, D-6, assumption A)
-# ==========================================================================================
-@pytest.mark.parametrize("body,message", [
-    (None, "Subscribers must be a non-empty list"),
-    ({}, "Subscribers must be a non-empty list"),
-    ([], "Subscribers must be a non-empty list"),
-    ({"subscribers": []}, "Subscribers must be a non-empty list"),
-    ({"subscribers": {"email": "a@acme.fr"}}, "Subscribers must be a non-empty list"),
-    ({"subscribers": "a@acme.fr"}, "Subscribers must be a non-empty list"),
-    ({"subscriber": {"email": "a@acme.fr"}}, "Subscribers must be a non-empty list"),
-    ({"subscribers": [{"email": f"p{i}@acme.fr"} for i in range(1001)]},
-     "Too many subscribers in one request (max 1000)"),
-])
-def test_bad_envelope_is_400_at_once_and_schedules_nothing(botamp_mock: Any, body: Any,
-                                                           message: str) -> None:
-    r = post(botamp_mock, body)
-    assert (r.status_code, r.json()) == (400, err(message))
-    assert botamp_mock.jobs.pending() == [] and botamp_mock.batches == []
-
-
-def test_client_splits_long_lists_into_batches_of_1000(botamp_mock: Any, bt: Any) -> None:
-    people = ({"email": f"p{i}@acme.fr"} for i in range(2500))
-    assert bt.create_or_update_all(people) == 3
-    assert [b.size for b in botamp_mock.batches] == [1000, 1000, 500]
-    with pytest.raises(InvalidRequest):
-        bt.create_or_update_subscribers([{"email": f"p{i}@acme.fr"} for i in range(1001)])
-    botamp_mock.drain()
-    assert len(botamp_mock.subscribers) == 40 + 2500
-
-
-# ==========================================================================================
-# Concurrency: overlapping single upserts lose no field
+# Batches and single upserts overlapping lose no field
 # ==========================================================================================
 FIELDS = ("name", "job_title", "country", "address", "company_name", "website",
           "postal_code")
-
-
-def test_threads_against_the_live_server_lose_no_field(botamp_live: Any) -> None:
-    emails = [f"shared{i}@acme.fr" for i in range(5)]
-    errors: list[BaseException] = []
-
-    def worker(field: str) -> None:
-        try:
-            with botamp_live.client(http_client=None) as bt:
-                for round_ in range(4):
-                    for email in emails:
-                        bt.create_or_update_subscriber(
-                            email.upper() if round_ % 2 else email,
-                            **{field: f"{field}-{email}"}, tags=[field, f"r{round_}"])
-        except BaseException as exc:  # surfaced below, not lost in the thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(f,)) for f in FIELDS]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
-    stored = botamp_live.http.get("/_sandbox/subscribers").json()["subscribers"]
-    shared = {s["email"]: s for s in stored if s["email"].lower() in emails}
-    assert len(shared) == len(emails)
-    for s in shared.values():
-        key = s["email"].lower()
-        assert {f: s[f] for f in FIELDS} == {f: f"{f}-{key}" for f in FIELDS}
-        assert sorted(s["tags"]) == sorted([*FIELDS, "r0", "r1", "r2", "r3"])
 
 
 @pytest.fixture
@@ -249,7 +200,7 @@ def anyio_backend() -> str:
 
 @pytest.mark.anyio
 async def test_async_client_overlapping_upserts_and_batches_lose_no_field(
-        botamp_mock: Any) -> None:
+        botamp_mock: BotampMock) -> None:
     async with botamp_mock.async_client() as bt:
         calls = [bt.create_or_update_subscriber(f"s{i % 10}@acme.fr",
                                                 **{FIELDS[i % 7]: f"v{i % 7}"},
@@ -261,7 +212,7 @@ async def test_async_client_overlapping_upserts_and_batches_lose_no_field(
         assert await asyncio.gather(*calls) == [{}] * 71
     botamp_mock.drain()
     for i in range(10):
-        s = botamp_mock.subscriber(f"s{i}@acme.fr")
+        s = stored(botamp_mock, f"s{i}@acme.fr")
         assert {f: getattr(s, f) for f in FIELDS} == {f: f"v{k}" for k, f in enumerate(FIELDS)}
         assert s.birthday == "2001-02-03"
         assert set(s.tags) == {f"t{j}" for j in range(i, 70, 10)} | {"batch"}
@@ -270,7 +221,7 @@ async def test_async_client_overlapping_upserts_and_batches_lose_no_field(
 # ==========================================================================================
 # In the running sandbox: the ticker runs the job; the admin surface shows the report
 # ==========================================================================================
-def test_live_batch_is_applied_by_the_ticker_and_reported(botamp_live: Any) -> None:
+def test_live_batch_is_applied_by_the_ticker_and_reported(botamp_live: BotampMock) -> None:
     botamp_live.world.batch_delay = 0.3  # long enough to see the "not yet" state
     with botamp_live.client(http_client=None) as bt:
         bt.create_or_update_subscribers([{"email": "live@acme.fr", "name": "Live"},
@@ -278,14 +229,11 @@ def test_live_batch_is_applied_by_the_ticker_and_reported(botamp_live: Any) -> N
     http = botamp_live.http
     assert http.get("/_sandbox/subscribers", params={"email": "live@acme.fr"}).json()[
         "total"] == 0
-    deadline = time.monotonic() + 5
-    while http.get("/_sandbox/batches").json()["batches"][0]["status"] != "done":
-        assert time.monotonic() < deadline, "the sandbox never ran the batch"
-        time.sleep(0.05)
-    stored = http.get("/_sandbox/subscribers", params={"email": "live@acme.fr"}).json()
-    assert stored["subscribers"][0]["name"] == "Live"
-    root = botamp_live.root
-    reports = httpx.get(f"{root}/_admin/outbox", params={"api": "botamp", "kind": "report"},
-                        trust_env=False).json()
+    assert wait_for(lambda: http.get("/_sandbox/batches").json()["batches"][0]["status"]
+                    == "done", timeout=5), "the sandbox never ran the batch"
+    rows = http.get("/_sandbox/subscribers", params={"email": "live@acme.fr"}).json()
+    assert rows["subscribers"][0]["name"] == "Live"
+    reports = httpx.get(f"{botamp_live.root}/_admin/outbox",
+                        params={"api": "botamp", "kind": "report"}, trust_env=False).json()
     assert [(m["to"], m["data"]["created"], m["data"]["skipped"]) for m in reports] == [
         (OWNER, 1, [{"entry": 2, "email": "live@acme.test", "reason": "Email does not exist"}])]
