@@ -22,6 +22,15 @@ import yaml
 Expand = Callable[[dict[str, Any], "int | None"], dict[str, Any]]
 
 
+class _JsonShapedLoader(yaml.SafeLoader):
+    """YAML as JSON-shaped data: an unquoted timestamp stays the string it was written as."""
+
+
+_JsonShapedLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 class FixtureError(ValueError):
     """A fixture file that cannot be used, in one line a user can act on."""
 
@@ -34,9 +43,14 @@ class FixtureSchema:
         self._validator = jsonschema_rs.validator_for(schema)
 
     def check(self, document: Any, source: str) -> None:
-        for err in self._validator.iter_errors(document):
-            where = _path(err.instance_path)
-            raise FixtureError(f"{source}: {where}: {_expected(err)}")
+        try:
+            for err in self._validator.iter_errors(document):
+                where = _path(err.instance_path)
+                raise FixtureError(f"{source}: {where}: {_expected(err)}")
+        except ValueError as exc:  # a value JSON has no type for (a !!binary or !!set tag)
+            if isinstance(exc, FixtureError):
+                raise
+            raise FixtureError(f"{source}: holds a value that is not JSON data ({exc})") from None
 
 
 def _path(parts: Any) -> str:
@@ -66,7 +80,7 @@ def _cached(path: str, stamp: tuple[int, int], seed: int | None, expand: Expand 
             schema: FixtureSchema | None) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as fh:
-            spec = yaml.safe_load(fh)
+            spec = yaml.load(fh, Loader=_JsonShapedLoader)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f"line {mark.line + 1}: " if mark is not None else ""

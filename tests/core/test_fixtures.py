@@ -67,3 +67,12 @@ def test_a_file_changed_on_disk_is_read_again(tmp_path: Path) -> None:
     path.write_text("accounts: [{api_key: two}, {api_key: three}]\n")
     assert [a["api_key"] for a in load_fixture(path, schema=SCHEMA)["accounts"]] == [
         "two", "three"]
+
+
+def test_an_unquoted_timestamp_stays_a_string_and_odd_tags_are_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text("accounts: [{api_key: k}]\nwhen: 2024-03-04T09:00:00Z\n")
+    assert load_fixture(path, schema=SCHEMA)["when"] == "2024-03-04T09:00:00Z"
+    path.write_text("accounts: [{api_key: k}]\nodd: !!timestamp 2024-03-04\n")
+    with pytest.raises(FixtureError, match="not JSON data"):
+        load_fixture(path, schema=SCHEMA)
