@@ -22,7 +22,7 @@ import yaml
 Expand = Callable[[dict[str, Any], "int | None"], dict[str, Any]]
 
 
-class _JsonShapedLoader(yaml.SafeLoader):
+class _JsonShapedLoader(yaml.SafeLoader):  # type: ignore[misc]
     """YAML as JSON-shaped data: an unquoted timestamp stays the string it was written as."""
 
 
