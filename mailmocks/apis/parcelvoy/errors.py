@@ -38,7 +38,7 @@ def unprocessable(message: str) -> HttpError:
     return error(422, message)
 
 
-# -- the coded errors (§2.2) and the uncoded ones the routes here raise ----------------------
+# -- the coded errors (docs/vendors/parcelvoy.md §2.2) and the uncoded ones raised here -----
 def unauthorized() -> HttpError:
     return error(401, "Authorization error.", code=1000)
 
