@@ -1,16 +1,24 @@
 """`parcelvoy_mock`: the default project's keys, the thin client wired, and the send records."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import MockServer
+
+if TYPE_CHECKING:
+    from ..apis.parcelvoy.model import CampaignSend, Project, User, World
+    from ..clients.parcelvoy import Parcelvoy
 
 
 class Mock(MockServer):
     api_name = "parcelvoy"
 
     @property
-    def project(self) -> Any:
+    def world(self) -> World:
+        return cast("World", self.app.world)
+
+    @property
+    def project(self) -> Project:
         return self.world.default
 
     def _key(self, scope: str, role: str | None = None) -> str:
@@ -36,12 +44,12 @@ class Mock(MockServer):
     def admin_key(self) -> str:
         return self._key("secret", "admin")
 
-    def sends(self, campaign_id: int | None = None) -> list[Any]:
+    def sends(self, campaign_id: int | None = None) -> list[CampaignSend]:
         """Campaign send records (`campaign_sends`), oldest first."""
         return [s for s in self.world.sends
                 if campaign_id is None or s.campaign_id == campaign_id]
 
-    def user(self, external_id: str) -> Any:
+    def user(self, external_id: str) -> User | None:
         return self.world.user_by_external(self.project.id, external_id)
 
     def events(self, external_id: str) -> list[str]:
@@ -51,7 +59,7 @@ class Mock(MockServer):
             return []
         return [e.name for e in self.world.events if e.user_id == user.id]
 
-    def client(self, key: str | None = None, **options: Any) -> Any:
+    def client(self, key: str | None = None, **options: Any) -> Parcelvoy:
         """The thin Parcelvoy client, wired to this fake (the editor secret key by default)."""
         from ..clients.parcelvoy import Parcelvoy
         options.setdefault("sleep", lambda _s: None)

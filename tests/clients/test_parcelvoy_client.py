@@ -13,6 +13,7 @@ import pytest
 from mailmocks.clients.base import AuthError, InvalidRequest, NotFound
 from mailmocks.clients.parcelvoy import AsyncParcelvoy, Parcelvoy, _Operations
 from mailmocks.testing import make_mock
+from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
 KEY = "sk_test-key"
 
@@ -81,7 +82,7 @@ def test_every_operation_of_the_contract_has_a_method() -> None:
 
 
 def test_async_client_against_the_fake() -> None:
-    mock = make_mock("parcelvoy")
+    mock = make_mock(ParcelvoyMock)
 
     async def scenario() -> None:
         transport = httpx.ASGITransport(app=mock.sandbox)

@@ -1,14 +1,18 @@
 """Parcelvoy's state: projects and their keys, users, events, subscriptions, campaigns,
 templates, sends and journeys, kept like its database tables (global ids, `project_id`
-columns), and the JSON each one is shown as.
+columns; docs/vendors/parcelvoy.md §8), the JSON each one is shown as, and what a handler
+sees: `ApiCall`, whose tenant is the `Access` the key's checks produced.
 """
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from ...core import Services, Table, iso
+from ...core import Call, Services, Table, iso
+
+R = TypeVar("R")
 
 ROLES = ("support", "editor", "admin")  # ascending
 CHANNELS = ("email", "text", "push", "webhook")
@@ -257,6 +261,29 @@ class World:
         return c
 
 
+class Access:
+    """The tenant of a call: the key's project, the key, and the entity its path names
+    (the route param loader's find: a Campaign, Template, Subscription, User or Journey)."""
+
+    __slots__ = ("project", "key", "entity")
+
+    def __init__(self, project: Project, key: Key, entity: Any) -> None:
+        self.project, self.key, self.entity = project, key, entity
+
+
+ApiCall = Call[World, Access]
+
+
+def body_of(call: ApiCall) -> Any:
+    """The request body as a job keeps it: its own copy."""
+    return copy.deepcopy(call.body)
+
+
+def rows_of(table: Table[R], group: str, key: Any) -> list[R]:
+    """The rows of one group of `table`, in id order."""
+    return [r for i in table.ids(group, key) if (r := table.get(i)) is not None]
+
+
 # -- JSON, as the platform's models serialise ---------------------------------------------
 def _names(data: dict[str, Any]) -> tuple[Any, Any, Any]:
     first = data.get("first_name") or data.get("firstName") or data.get("name")
@@ -330,5 +357,4 @@ def campaign_json(world: World, c: Campaign, full: bool = False) -> dict[str, An
 
 
 def templates_of(world: World, c: Campaign) -> list[Template]:
-    return [t for i in world.templates.ids("campaign", c.id)
-            if (t := world.templates.get(i)) is not None]
+    return rows_of(world.templates, "campaign", c.id)

@@ -1,10 +1,10 @@
 """Handlebars rendering as Parcelvoy does it (render/index.ts, render/Helpers/*).
 
-The engine is our own interpreter of Handlebars (handlebars.py): `{{ }}` HTML-escapes,
-`{{{ }}}` does not, a missing variable renders empty, and a stored template can never run
-code. Parcelvoy's own helpers are registered beside the built-ins (the comparison, string,
-number, array and URL families and `now`), each a function of the call's `Options` (see
-handlebars.py). One message renders all its fields under one `Budget`; `now` is the fake's
+The engine is our own interpreter of Handlebars (the `handlebars` subpackage): `{{ }}`
+HTML-escapes, `{{{ }}}` does not, a missing variable renders empty, and a stored template can
+never run code. Parcelvoy's own helpers are registered beside the built-ins (the comparison,
+string, number, array and URL families and `now`), each a function of the call's `Options`
+(see handlebars/). One message renders all its fields under one `Budget`; `now` is the fake's
 clock, passed in by the caller.
 """
 from __future__ import annotations
@@ -17,8 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from ...core import iso
-from ...core.render import Budget, RenderLimitError
+from ...core import Budget, RenderLimitError, iso
 from . import handlebars
 from .handlebars import HandlebarsError, Options, SafeString, js_str
 from .model import Campaign, Template, User, UserEvent, World
@@ -168,7 +167,7 @@ def html_to_text(markup: str) -> str:
 
 
 # -- Parcelvoy's helpers --------------------------------------------------------------------
-# Each is `helper(h: Options) -> value` (handlebars.py): `h.arg(i)` is the i-th argument or
+# Each is `helper(h: Options) -> value` (handlebars/): `h.arg(i)` is the i-th argument or
 # None, `h.this` the context, `h.fn`/`h.inverse` the block's parts, `h.env["now"]` the clock.
 def _num(value: Any) -> float:
     try:

@@ -1,4 +1,5 @@
-"""Parcelvoy fake: campaign trigger -> queued pipeline -> rendered message in the outbox.
+"""The send pipeline (jobs.py): campaign trigger -> queued jobs -> rendered message in the
+outbox (docs/vendors/parcelvoy.md §4.1).
 
 The three trigger examples of the docs (email, SMS text, push), each producing after
 `parcelvoy_mock.drain()` the rendered message, the send record and the events; unsubscribed
@@ -7,10 +8,12 @@ email example through the running sandbox (uvicorn on 127.0.0.1).
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
+from support import wait_for
+
+from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
 EMAIL_CAMPAIGN, TEXT_CAMPAIGN, PUSH_CAMPAIGN = 44, 45, 46
 
@@ -26,12 +29,12 @@ PUSH_EXAMPLE = {"user": {"external_id": "EXTERNAL_ID", "device_token": "DEVICE_T
                 "event": {"random_field": "value"}}
 
 
-def trigger(mock: Any, campaign: int, body: dict[str, Any]) -> httpx.Response:
+def trigger(mock: ParcelvoyMock, campaign: int, body: dict[str, Any]) -> httpx.Response:
     return mock.http.post(f"/api/client/campaigns/{campaign}/trigger", json=body,
                           headers={"Authorization": f"Bearer {mock.secret_key}"})
 
 
-def test_email_example(parcelvoy_mock: Any) -> None:
+def test_email_example(parcelvoy_mock: ParcelvoyMock) -> None:
     r = trigger(parcelvoy_mock, EMAIL_CAMPAIGN, EMAIL_EXAMPLE)
     assert (r.status_code, r.json()) == (200, {"success": True})
     assert parcelvoy_mock.outbox.messages() == []  # nothing before the queue runs
@@ -47,6 +50,7 @@ def test_email_example(parcelvoy_mock: Any) -> None:
     assert "Note: value" in msg.text  # text generated from the html
     [send] = parcelvoy_mock.sends(EMAIL_CAMPAIGN)
     user = parcelvoy_mock.user("EXTERNAL_ID")
+    assert user is not None
     assert (send.state, send.user_id, send.reference_type) == ("sent", user.id, "trigger")
     assert send.message_ids == [msg.id] and msg.meta["reference_id"] == send.reference_id
     assert parcelvoy_mock.events("EXTERNAL_ID") == ["campaign_trigger", "user_created",
@@ -54,7 +58,7 @@ def test_email_example(parcelvoy_mock: Any) -> None:
     assert (user.email, user.timezone, user.locale) == ("test@test.com", "America/Chicago", "en")
 
 
-def test_text_example(parcelvoy_mock: Any) -> None:
+def test_text_example(parcelvoy_mock: ParcelvoyMock) -> None:
     assert trigger(parcelvoy_mock, TEXT_CAMPAIGN, TEXT_EXAMPLE).status_code == 200
     parcelvoy_mock.drain()
     [msg] = parcelvoy_mock.outbox.messages("parcelvoy", channel="sms")
@@ -70,7 +74,7 @@ def test_text_example(parcelvoy_mock: Any) -> None:
     assert len(parcelvoy_mock.sends(TEXT_CAMPAIGN)) == 2
 
 
-def test_push_example(parcelvoy_mock: Any) -> None:
+def test_push_example(parcelvoy_mock: ParcelvoyMock) -> None:
     assert trigger(parcelvoy_mock, PUSH_CAMPAIGN, PUSH_EXAMPLE).status_code == 200
     parcelvoy_mock.drain()
     [msg] = parcelvoy_mock.outbox.messages("parcelvoy", channel="push")
@@ -80,14 +84,17 @@ def test_push_example(parcelvoy_mock: Any) -> None:
     [send] = parcelvoy_mock.sends(PUSH_CAMPAIGN)
     assert msg.meta["url"] == f"https://acme.test/app?ref={send.reference_id}"
     user = parcelvoy_mock.user("EXTERNAL_ID")
-    assert [(d.device_id, d.token) for d in user.devices] == [("DEVICE_TOKEN", "DEVICE_TOKEN")]
+    assert user is not None
+    devices = [(d.device_id, d.token) for d in user.devices or []]
+    assert devices == [("DEVICE_TOKEN", "DEVICE_TOKEN")]
     assert parcelvoy_mock.events("EXTERNAL_ID")[-1] == "push_sent"
     # the first device with a token subscribed the new user to push
     subs = parcelvoy_mock.client().list_user_subscriptions("EXTERNAL_ID")["results"]
     assert {s["channel"] for s in subs} == {"push"}
 
 
-def test_custom_user_fields_go_to_data_and_the_event_record_renders(parcelvoy_mock: Any) -> None:
+def test_custom_user_fields_go_to_data_and_the_event_record_renders(
+        parcelvoy_mock: ParcelvoyMock) -> None:
     body = {"user": {"external_id": "2391992", "email": "email@testing.com",
                      "first_name": "Chris", "extra_user_property": True},
             "event": {"purchase_amount": 29.99}}
@@ -103,7 +110,7 @@ def test_custom_user_fields_go_to_data_and_the_event_record_renders(parcelvoy_mo
     assert user["data"] == {"first_name": "Chris", "extra_user_property": True}
 
 
-def test_existing_user_data_is_merged_and_kept(parcelvoy_mock: Any) -> None:
+def test_existing_user_data_is_merged_and_kept(parcelvoy_mock: ParcelvoyMock) -> None:
     trigger(parcelvoy_mock, EMAIL_CAMPAIGN, {"user": {"external_id": "ann", "vip": True},
                                              "event": {"purchase_amount": 5}})
     parcelvoy_mock.drain()
@@ -114,7 +121,7 @@ def test_existing_user_data_is_merged_and_kept(parcelvoy_mock: Any) -> None:
     assert (msg.to, msg.subject) == ("ann@example.com", "Thanks for your order, Ann!")
 
 
-def test_unsubscribed_user_gets_nothing(parcelvoy_mock: Any) -> None:
+def test_unsubscribed_user_gets_nothing(parcelvoy_mock: ParcelvoyMock) -> None:
     for campaign in (EMAIL_CAMPAIGN, TEXT_CAMPAIGN):
         assert trigger(parcelvoy_mock, campaign, {"user": {"external_id": "unsub"},
                                                   "event": {}}).status_code == 200
@@ -124,7 +131,7 @@ def test_unsubscribed_user_gets_nothing(parcelvoy_mock: Any) -> None:
     assert parcelvoy_mock.events("unsub") == ["campaign_trigger", "campaign_trigger"]
 
 
-def test_unsubscribing_through_the_api_stops_sends(parcelvoy_mock: Any) -> None:
+def test_unsubscribing_through_the_api_stops_sends(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     user = pv.update_user_subscriptions("ann", [{"subscription_id": 1, "state": 0}])
     assert user["external_id"] == "ann"
@@ -139,7 +146,7 @@ def test_unsubscribing_through_the_api_stops_sends(parcelvoy_mock: Any) -> None:
     assert parcelvoy_mock.events("ann")[:3] == ["unsubscribed", "campaign_trigger", "subscribed"]
 
 
-def test_unsubscribe_between_trigger_and_send_aborts(parcelvoy_mock: Any) -> None:
+def test_unsubscribe_between_trigger_and_send_aborts(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     pv.trigger_campaign(EMAIL_CAMPAIGN, {"external_id": "ann"}, {})
     parcelvoy_mock.jobs.run(parcelvoy_mock.jobs.pending()[0])  # the trigger job only
@@ -149,7 +156,8 @@ def test_unsubscribe_between_trigger_and_send_aborts(parcelvoy_mock: Any) -> Non
     assert send.state == "aborted" and parcelvoy_mock.outbox.messages() == []
 
 
-def test_missing_contact_data_fails_with_a_channel_failed_event(parcelvoy_mock: Any) -> None:
+def test_missing_contact_data_fails_with_a_channel_failed_event(
+        parcelvoy_mock: ParcelvoyMock) -> None:
     trigger(parcelvoy_mock, EMAIL_CAMPAIGN, {"user": {"external_id": "no-email"}, "event": {}})
     trigger(parcelvoy_mock, TEXT_CAMPAIGN, {"user": {"external_id": "no-email"}, "event": {}})
     parcelvoy_mock.drain()
@@ -158,14 +166,14 @@ def test_missing_contact_data_fails_with_a_channel_failed_event(parcelvoy_mock: 
     assert parcelvoy_mock.outbox.messages() == []
 
 
-def test_push_without_a_token_stays_pending(parcelvoy_mock: Any) -> None:
+def test_push_without_a_token_stays_pending(parcelvoy_mock: ParcelvoyMock) -> None:
     trigger(parcelvoy_mock, PUSH_CAMPAIGN, {"user": {"external_id": "bea"}, "event": {}})
     parcelvoy_mock.drain()
     assert [s.state for s in parcelvoy_mock.sends()] == ["pending"]
     assert parcelvoy_mock.outbox.messages() == []
 
 
-def test_template_problems_and_missing_templates(parcelvoy_mock: Any) -> None:
+def test_template_problems_and_missing_templates(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     blast = 47  # a blast campaign without templates can still be triggered
     trigger(parcelvoy_mock, blast, {"user": {"external_id": "ann"}, "event": {}})
@@ -178,8 +186,10 @@ def test_template_problems_and_missing_templates(parcelvoy_mock: Any) -> None:
     assert parcelvoy_mock.events("ann").count("email_failed") == 1  # only the invalid one
 
 
-def test_a_failing_provider_marks_the_send_failed(parcelvoy_mock: Any) -> None:
-    parcelvoy_mock.world.providers.get(1).fail = "SMTP 550 mailbox unavailable"
+def test_a_failing_provider_marks_the_send_failed(parcelvoy_mock: ParcelvoyMock) -> None:
+    provider = parcelvoy_mock.world.providers.get(1)
+    assert provider is not None
+    provider.fail = "SMTP 550 mailbox unavailable"
     trigger(parcelvoy_mock, EMAIL_CAMPAIGN, {"user": {"external_id": "ann"}, "event": {}})
     parcelvoy_mock.drain()
     [send] = parcelvoy_mock.sends()
@@ -188,7 +198,7 @@ def test_a_failing_provider_marks_the_send_failed(parcelvoy_mock: Any) -> None:
     assert event.data["error"] == "SMTP 550 mailbox unavailable"
 
 
-def test_template_chosen_by_locale(parcelvoy_mock: Any) -> None:
+def test_template_chosen_by_locale(parcelvoy_mock: ParcelvoyMock) -> None:
     for ext, locale in (("l1", "es"), ("l2", "es-MX"), ("l3", "fr"), ("l4", "en-GB")):
         trigger(parcelvoy_mock, EMAIL_CAMPAIGN, {
             "user": {"external_id": ext, "email": f"{ext}@example.com", "locale": locale,
@@ -199,7 +209,7 @@ def test_template_chosen_by_locale(parcelvoy_mock: Any) -> None:
     assert chosen == {"l1": "es", "l2": "es", "l3": "en", "l4": "en"}
 
 
-def test_campaign_archived_before_the_job_runs_sends_nothing(parcelvoy_mock: Any) -> None:
+def test_campaign_archived_before_the_job_runs_sends_nothing(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     pv.trigger_campaign(EMAIL_CAMPAIGN, {"external_id": "ann"}, {})
     pv.delete_campaign(EMAIL_CAMPAIGN)
@@ -207,7 +217,7 @@ def test_campaign_archived_before_the_job_runs_sends_nothing(parcelvoy_mock: Any
     assert parcelvoy_mock.sends() == [] and parcelvoy_mock.events("ann") == []
 
 
-def test_delivery_counters(parcelvoy_mock: Any) -> None:
+def test_delivery_counters(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     pv.trigger_campaign(EMAIL_CAMPAIGN, {"external_id": "ann"}, {})
     pv.trigger_campaign(EMAIL_CAMPAIGN, {"external_id": "nobody"}, {})  # no email: fails
@@ -216,21 +226,19 @@ def test_delivery_counters(parcelvoy_mock: Any) -> None:
     assert (delivery["sent"], delivery["total"]) == (1, 2)
 
 
-def test_email_example_in_the_running_sandbox(parcelvoy_live: Any) -> None:
+def test_email_example_in_the_running_sandbox(parcelvoy_live: ParcelvoyMock) -> None:
     url = f"{parcelvoy_live.base_url}/api/client/campaigns/{EMAIL_CAMPAIGN}/trigger"
     r = httpx.post(url, json=EMAIL_EXAMPLE, trust_env=False,
                    headers={"Authorization": f"Bearer {parcelvoy_live.secret_key}"})
     assert (r.status_code, r.json()) == (200, {"success": True})
-    deadline = time.monotonic() + 5
-    while not parcelvoy_live.outbox.messages() and time.monotonic() < deadline:
-        time.sleep(0.05)  # the sandbox's ticker runs the queue in real time
+    assert wait_for(parcelvoy_live.outbox.messages, timeout=5)  # the ticker runs the queue
     [msg] = parcelvoy_live.outbox.messages("parcelvoy")
     assert msg.to == "test@test.com" and "<p>Note: value</p>" in msg.html
     assert msg.html.count(parcelvoy_live.base_url + "/api/unsubscribe/email") == 1
     assert [s.state for s in parcelvoy_live.sends()] == ["sent"]
 
 
-def test_webhook_campaign_renders_and_posts(parcelvoy_mock: Any) -> None:
+def test_webhook_campaign_renders_and_posts(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     campaign = pv.create_campaign(type="trigger", subscription_id=4, provider_id=4, name="Hook")
     pv.create_template(type="webhook", campaign_id=campaign["id"], locale="en", data={

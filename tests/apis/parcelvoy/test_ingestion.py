@@ -1,19 +1,18 @@
-"""Parcelvoy fake: ingestion answers 204 at once and its jobs apply the effects later.
+"""Ingestion (handlers/ingestion.py): 204 at once, and the jobs apply the effects later.
 
 identify (upsert, shallow data merge, auto-subscribe, user_created), alias (once), devices
 (matching, retries for unknown users), events (creating unknown users, journeys), segment
-(track, identify, alias; batches up to 1000), and the user bulk routes.
+(track, identify, alias; batches up to 1000): docs/vendors/parcelvoy.md §3.
 """
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
 from mailmocks.clients.base import InvalidRequest
+from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
 
-def test_identify_is_queued_then_upserts(parcelvoy_mock: Any) -> None:
+def test_identify_is_queued_then_upserts(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client(key=parcelvoy_mock.public_key)
     assert pv.identify(external_id="u1", email="u1@example.com", locale="en",
                        data={"a": 1, "b": {"x": 1}}) is None
@@ -30,7 +29,7 @@ def test_identify_is_queued_then_upserts(parcelvoy_mock: Any) -> None:
     assert [(s["name"], s["state"]) for s in subs] == [("Default Email", 1)]
 
 
-def test_identify_validation(parcelvoy_mock: Any) -> None:
+def test_identify_validation(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     with pytest.raises(InvalidRequest) as info:
         pv.identify(email="nobody@example.com")
@@ -46,7 +45,7 @@ def test_identify_validation(parcelvoy_mock: Any) -> None:
     assert pv.identify(external_id=None, anonymous_id="anon-9") is None
 
 
-def test_anonymous_user_then_alias(parcelvoy_mock: Any) -> None:
+def test_anonymous_user_then_alias(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client(key=parcelvoy_mock.public_key)
     pv.identify(anonymous_id="anon-1", email="a@example.com")
     pv.alias("anon-1", "known-1")
@@ -55,17 +54,19 @@ def test_anonymous_user_then_alias(parcelvoy_mock: Any) -> None:
     parcelvoy_mock.drain()
     user = parcelvoy_mock.client().get_user("known-1")
     assert user["anonymous_id"] == "anon-1"
-    assert parcelvoy_mock.world.users.by("anonymous", (1, "anon-2")).external_id is None
+    second = parcelvoy_mock.world.users.by("anonymous", (1, "anon-2"))
+    assert second is not None and second.external_id is None
     pv.alias("nobody", "known-3")  # no such anonymous user: nothing happens
     parcelvoy_mock.drain()
     assert parcelvoy_mock.user("known-3") is None
     # the code (which wins over the docs' "only once") re-aliases to a free external id
     pv.alias("anon-1", "known-4")
     parcelvoy_mock.drain()
-    assert parcelvoy_mock.user("known-4").anonymous_id == "anon-1"
+    realiased = parcelvoy_mock.user("known-4")
+    assert realiased is not None and realiased.anonymous_id == "anon-1"
 
 
-def test_devices_match_by_id_or_token_and_need_a_user(parcelvoy_mock: Any) -> None:
+def test_devices_match_by_id_or_token_and_need_a_user(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client(key=parcelvoy_mock.public_key)
     common = {"os": "Android", "model": "Pixel", "app_build": "1", "app_version": "1.0"}
     pv.register_device(external_id="ghost", device_id="d0", token="t0", **common)
@@ -85,7 +86,7 @@ def test_devices_match_by_id_or_token_and_need_a_user(parcelvoy_mock: Any) -> No
     assert {s["channel"] for s in subs} == {"email", "push"}  # first device had a token
 
 
-def test_events_create_unknown_users_and_enter_journeys(parcelvoy_mock: Any) -> None:
+def test_events_create_unknown_users_and_enter_journeys(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client(key=parcelvoy_mock.public_key)
     pv.post_events([
         {"name": "signed_up", "external_id": "new-1", "data": {"plan": "free"},
@@ -99,13 +100,14 @@ def test_events_create_unknown_users_and_enter_journeys(parcelvoy_mock: Any) -> 
     assert events[1]["data"] == {"plan": "free"}
     assert client.get_user("new-1")["email"] == "new1@example.com"
     user = parcelvoy_mock.user("new-1")
+    assert user is not None
     [entrance] = [e for e in parcelvoy_mock.world.entrances if e.user_id == user.id]
     assert (entrance.journey_id, entrance.step_id, entrance.ended_at is not None) == (1, 1, True)
     anon = parcelvoy_mock.world.users.by("anonymous", (1, "anon-7"))
     assert anon is not None and anon.external_id is None
 
 
-def test_events_validation(parcelvoy_mock: Any) -> None:
+def test_events_validation(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     for body, message in (([], "Must NOT have fewer than 1 items"),
                           ([{}], "Must have required property 'name'"),
@@ -119,7 +121,7 @@ def test_events_validation(parcelvoy_mock: Any) -> None:
         assert info.value.body == {"status": "error", "error": message}
 
 
-def test_segment_batch(parcelvoy_mock: Any) -> None:
+def test_segment_batch(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client(key=parcelvoy_mock.public_key)
     assert pv.segment([
         {"type": "identify", "userId": "seg-1", "traits": {"email": "s@example.com",
@@ -144,7 +146,8 @@ def test_segment_batch(parcelvoy_mock: Any) -> None:
     assert client.get_user("seg-2")["anonymous_id"] == "seg-anon"
 
 
-def test_segment_limits_and_the_identify_without_context_quirk(parcelvoy_mock: Any) -> None:
+def test_segment_limits_and_the_identify_without_context_quirk(
+        parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     item = {"type": "track", "userId": "a", "event": "e"}
     with pytest.raises(InvalidRequest) as info:
@@ -158,24 +161,3 @@ def test_segment_limits_and_the_identify_without_context_quirk(parcelvoy_mock: A
     with pytest.raises(InvalidRequest) as info:
         pv.segment([{"type": "track"}])
     assert info.value.body["error"] == "Must have required property 'anonymousId'"
-
-
-def test_bulk_patch_and_delete_users(parcelvoy_mock: Any) -> None:
-    pv = parcelvoy_mock.client()
-    assert pv.patch_users([{"external_id": "ann", "data": {"plan": "team"}},
-                           {"external_id": "p-new", "phone": "+15550001111"}]) is None
-    parcelvoy_mock.drain()
-    assert pv.get_user("ann")["data"]["plan"] == "team"
-    assert pv.get_user("p-new")["phone"] == "+15550001111"
-    assert pv.delete_users(["ann", "p-new", "nobody"]) is None
-    assert pv.get_user("ann")["external_id"] == "ann"  # queued
-    parcelvoy_mock.drain()
-    assert parcelvoy_mock.user("ann") is None and parcelvoy_mock.user("p-new") is None
-    assert not [e for e in parcelvoy_mock.world.user_subscriptions
-                if parcelvoy_mock.world.users.get(e.user_id) is None]  # cascaded
-    with pytest.raises(InvalidRequest) as info:
-        pv.delete_users([])
-    assert info.value.body["error"] == "Must NOT have fewer than 1 items"
-    assert pv.delete_user("bea") is None
-    parcelvoy_mock.drain()
-    assert parcelvoy_mock.user("bea") is None

@@ -1,13 +1,17 @@
-"""Parcelvoy fake: the auth precedence of the platform's middleware, row by row.
+"""The Api's hooks (apis/parcelvoy/__init__.py): the auth precedence of the platform's
+middleware, row by row, body parsing, and the wording of the first validation error.
 
 401 > 404 (project, JSON) > 403 (scope) > 403 (role) > 404 (entity, text) > 422 > success
-(facts §1.2, §1.4, §4.1). Unknown routes and wrong methods answer before any auth.
+(docs/vendors/parcelvoy.md §1.2, §1.4, §4.1). Unknown routes and wrong methods answer before
+any auth; bad JSON answers before it too, a text body after it (§2.1).
 """
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+
+from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
 UNAUTHORIZED = {"status": "error", "error": "Authorization error.", "code": 1000}
 NO_PROJECT = {"status": "error", "error": "The requested project does not exist.", "code": 6000}
@@ -26,7 +30,7 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def keys(mock: Any) -> dict[str, dict[str, str]]:
+def keys(mock: ParcelvoyMock) -> dict[str, dict[str, str]]:
     return {"none": {}, "basic": {"Authorization": f"Basic {mock.secret_key}"},
             "lowercase": {"Authorization": f"bearer {mock.secret_key}"},
             "jwt": auth("eyJhbGciOiJIUzI1NiJ9.e30.junk"), "empty": {"Authorization": "Bearer "},
@@ -62,7 +66,7 @@ TRIGGER_ROWS = [
 
 
 @pytest.mark.parametrize(("key", "campaign", "body", "status", "expected"), TRIGGER_ROWS)
-def test_trigger_precedence(parcelvoy_mock: Any, key: str, campaign: str, body: Any,
+def test_trigger_precedence(parcelvoy_mock: ParcelvoyMock, key: str, campaign: str, body: Any,
                             status: int, expected: Any) -> None:
     r = parcelvoy_mock.http.post(f"/api/client/campaigns/{campaign}/trigger", json=body,
                                  headers=keys(parcelvoy_mock)[key])
@@ -75,7 +79,7 @@ def test_trigger_precedence(parcelvoy_mock: Any, key: str, campaign: str, body: 
         assert r.json() == expected
 
 
-def test_archived_campaign_is_not_found(parcelvoy_mock: Any) -> None:
+def test_archived_campaign_is_not_found(parcelvoy_mock: ParcelvoyMock) -> None:
     pv = parcelvoy_mock.client()
     assert pv.delete_campaign(47) is True
     r = parcelvoy_mock.http.get("/api/client/campaigns/47", headers=auth(parcelvoy_mock.secret_key))
@@ -85,7 +89,8 @@ def test_archived_campaign_is_not_found(parcelvoy_mock: Any) -> None:
 @pytest.mark.parametrize(("key", "status"), [
     ("none", 401), ("unknown", 404), ("revoked", 404), ("public", 204), ("support", 204),
     ("editor", 204)])
-def test_ingestion_takes_any_scope_and_role(parcelvoy_mock: Any, key: str, status: int) -> None:
+def test_ingestion_takes_any_scope_and_role(
+        parcelvoy_mock: ParcelvoyMock, key: str, status: int) -> None:
     r = parcelvoy_mock.http.post("/api/client/identify", json={"external_id": "x"},
                                  headers=keys(parcelvoy_mock)[key])
     assert r.status_code == status
@@ -93,7 +98,7 @@ def test_ingestion_takes_any_scope_and_role(parcelvoy_mock: Any, key: str, statu
         assert r.content == b""
 
 
-def test_ingestion_checks_auth_before_the_body(parcelvoy_mock: Any) -> None:
+def test_ingestion_checks_auth_before_the_body(parcelvoy_mock: ParcelvoyMock) -> None:
     r = parcelvoy_mock.http.post("/api/client/events", json=[], headers={})
     assert (r.status_code, r.json()) == (401, UNAUTHORIZED)
     r = parcelvoy_mock.http.post("/api/client/events", json=[],
@@ -110,7 +115,7 @@ def test_ingestion_checks_auth_before_the_body(parcelvoy_mock: Any) -> None:
     ("POST", "/api/client/subscriptions", "admin", ADMIN),
     ("PATCH", "/api/client/subscriptions/1", "admin", ADMIN),
 ])
-def test_role_minimums(parcelvoy_mock: Any, method: str, path: str, need: str,
+def test_role_minimums(parcelvoy_mock: ParcelvoyMock, method: str, path: str, need: str,
                        expected: dict[str, Any]) -> None:
     weaker = "support" if need == "editor" else "editor"
     r = parcelvoy_mock.http.request(method, path, json={},
@@ -120,21 +125,22 @@ def test_role_minimums(parcelvoy_mock: Any, method: str, path: str, need: str,
 
 @pytest.mark.parametrize("path", ["/api/client/users", "/api/client/templates",
                                   "/api/client/subscriptions", "/api/client/users/ann/events"])
-def test_any_role_reads(parcelvoy_mock: Any, path: str) -> None:
+def test_any_role_reads(parcelvoy_mock: ParcelvoyMock, path: str) -> None:
     headers = keys(parcelvoy_mock)
     assert parcelvoy_mock.http.get(path, headers=headers["support"]).status_code == 200
     r = parcelvoy_mock.http.get(path, headers=headers["public"])
     assert (r.status_code, r.json()) == (403, DENIED)
 
 
-def test_the_access_token_cookie_is_read_without_a_bearer_header(parcelvoy_mock: Any) -> None:
+def test_the_access_token_cookie_is_read_without_a_bearer_header(
+        parcelvoy_mock: ParcelvoyMock) -> None:
     http = parcelvoy_mock.http
     cookie = {"Cookie": f"access_token={parcelvoy_mock.secret_key}"}
     r = http.get("/api/client/users/ann", headers=cookie)
     assert (r.status_code, r.json()["external_id"]) == (200, "ann")
 
 
-def test_unknown_route_and_wrong_method_answer_before_auth(parcelvoy_mock: Any) -> None:
+def test_unknown_route_and_wrong_method_answer_before_auth(parcelvoy_mock: ParcelvoyMock) -> None:
     http = parcelvoy_mock.http
     r = http.get("/api/client/nothing-here")
     assert (r.status_code, r.text, r.headers["content-type"]) == (
@@ -146,7 +152,7 @@ def test_unknown_route_and_wrong_method_answer_before_auth(parcelvoy_mock: Any) 
     assert set(r.headers["allow"].split(", ")) == {"GET", "PATCH", "DELETE"}
 
 
-def test_journey_loader_answers_400_coded(parcelvoy_mock: Any) -> None:
+def test_journey_loader_answers_400_coded(parcelvoy_mock: ParcelvoyMock) -> None:
     headers = keys(parcelvoy_mock)["editor"]
     r = parcelvoy_mock.http.post("/api/client/journeys/999/trigger", json={}, headers=headers)
     assert r.status_code == 400
@@ -154,7 +160,7 @@ def test_journey_loader_answers_400_coded(parcelvoy_mock: Any) -> None:
                         "error": "The requested journey does not exist or you do not have access."}
 
 
-def test_body_parsing_errors(parcelvoy_mock: Any) -> None:
+def test_body_parsing_errors(parcelvoy_mock: ParcelvoyMock) -> None:
     http, headers = parcelvoy_mock.http, keys(parcelvoy_mock)["editor"]
     as_json = {**headers, "content-type": "application/json"}
     as_text = {**headers, "content-type": "text/plain"}
@@ -193,7 +199,7 @@ def test_body_parsing_errors(parcelvoy_mock: Any) -> None:
      "The value of `user/email` must be a string."),
     ([], "The value of `` must be a object."),
 ])
-def test_trigger_422_wording(parcelvoy_mock: Any, body: Any, message: str) -> None:
+def test_trigger_422_wording(parcelvoy_mock: ParcelvoyMock, body: Any, message: str) -> None:
     r = parcelvoy_mock.http.post("/api/client/campaigns/44/trigger", json=body,
                                  headers=keys(parcelvoy_mock)["editor"])
     assert (r.status_code, r.json()) == (422, {"status": "error", "error": message})

@@ -1,10 +1,12 @@
-"""Parcelvoy's queue: what its jobs do after the API has answered.
+"""Parcelvoy's queue: what its jobs do after the API has answered (docs/vendors/parcelvoy.md
+§5, §4.1).
 
 Ingestion (`user_patch`, `user_alias`, `user_register_device`, `event_post`, `user_delete`)
 and the trigger pipeline (`campaign_trigger_send_job`, then the channel job) run as jobs on
 the shared clock, so nothing happens until `drain()` in tests (or the ticker when served).
 A job that throws `Retry` is queued again, up to its attempts, then dropped silently, as
-BullMQ does.
+BullMQ does. The channel job awaits its render (`services.render`: a worker thread when
+served). The user repository's upsert (`patch_user`) runs inline too, for the journey trigger.
 """
 from __future__ import annotations
 
@@ -143,6 +145,18 @@ def device_job(world: World, project_id: int, item: dict[str, Any]) -> Callable[
             item["device_id"], item.get("token"), item.get("os"), item.get("os_version"),
             item.get("model"), item.get("app_build"), item.get("app_version")))
     return run
+
+
+def segment_alias(world: World, project_id: int, item: dict[str, Any]) -> None:
+    """A Segment `alias` item: `previousId` (or `anonymousId`) names the user to alias."""
+    previous, new_id = item.get("previousId"), item.get("userId")
+    if not isinstance(new_id, str):
+        return
+    user = world.find_user(project_id, previous, previous) or world.find_user(
+        project_id, None, item.get("anonymousId"))
+    if user is not None and user.external_id is None and world.user_by_external(
+            project_id, new_id) is None:
+        alias_user(world, project_id, user.anonymous_id, new_id)
 
 
 def delete_user(world: World, project_id: int, external_id: str) -> None:
@@ -292,7 +306,8 @@ def _finish(world: World, send: CampaignSend, user: User, state: str,
 
 
 async def channel_send(world: World, send_id: int, event_id: int | None) -> None:
-    """loadSendJob -> prepareSend -> channel.send, with the send-state rules of the facts."""
+    """loadSendJob -> prepareSend -> channel.send, with the send-state rules of
+    docs/vendors/parcelvoy.md §4.1 (step 6)."""
     send = world.sends.get(send_id)
     if send is None:
         return

@@ -1,0 +1,41 @@
+"""Subscriptions, with a secret key; create and update need role admin
+(docs/vendors/parcelvoy.md §4.5; contracts/parcelvoy.yaml, assumption G)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ....core import op
+from .. import jobs
+from ..model import ApiCall, Subscription, subscription_json
+from . import cursor_page, search_term
+
+
+@op("list_subscriptions")
+def list_subscriptions(call: ApiCall) -> dict[str, Any]:
+    q = search_term(call)
+    rows = [subscription_json(s) for s in jobs.subscriptions_of(call.world,
+                                                                call.tenant.project.id)
+            if q is None or q.lower() in s.name.lower()]
+    return cursor_page(call, rows)
+
+
+@op("create_subscription")
+def create_subscription(call: ApiCall) -> dict[str, Any]:
+    world, body = call.world, call.body
+    now = world.now
+    sub = Subscription(world.subscriptions.next_id(), call.tenant.project.id, body["name"],
+                       body["channel"], now, now)
+    world.subscriptions.put(sub.id, sub)
+    return subscription_json(sub)
+
+
+@op("get_subscription")
+def get_subscription(call: ApiCall) -> dict[str, Any]:
+    return subscription_json(call.tenant.entity)
+
+
+@op("update_subscription")
+def update_subscription(call: ApiCall) -> dict[str, Any]:
+    sub: Subscription = call.tenant.entity
+    sub.name, sub.updated_at = call.body["name"], call.world.now
+    return subscription_json(sub)

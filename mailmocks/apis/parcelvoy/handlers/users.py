@@ -1,0 +1,100 @@
+"""Users by external id, with a secret key; writes need role editor (docs/vendors/parcelvoy.md
+§4.3). Bulk patches and deletes answer 204 and queue one job per user."""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ....core import Reply, no_content, op
+from .. import jobs
+from ..errors import generic, unprocessable
+from ..model import (
+    ApiCall,
+    User,
+    body_of,
+    event_json,
+    rows_of,
+    user_json,
+    user_subscription_json,
+)
+from . import cursor_page, search_term
+
+
+@op("list_users")
+def list_users(call: ApiCall) -> dict[str, Any]:
+    q = search_term(call)
+    rows = [user_json(u) for u in rows_of(call.world.users, "project", call.tenant.project.id)
+            if q is None or q in (u.external_id, u.email, u.phone)]
+    return cursor_page(call, rows)
+
+
+@op("patch_users")
+def patch_users(call: ApiCall) -> Reply:
+    world, pid = call.world, call.tenant.project.id
+    for item in body_of(call):
+        jobs.enqueue(world, "user_patch", functools.partial(jobs.patch_user, world, pid, item))
+    return no_content()
+
+
+@op("delete_users")
+def delete_users(call: ApiCall) -> Reply:
+    ids = call.params.get("user_id") or []
+    if not ids:
+        raise unprocessable("Must NOT have fewer than 1 items")
+    world, pid = call.world, call.tenant.project.id
+    for ext in ids:
+        jobs.enqueue(world, "user_delete", functools.partial(jobs.delete_user, world, pid, ext))
+    return no_content()
+
+
+@op("get_user")
+def get_user(call: ApiCall) -> dict[str, Any]:
+    return user_json(call.tenant.entity)
+
+
+@op("delete_user")
+def delete_user(call: ApiCall) -> Reply:
+    world, pid = call.world, call.tenant.project.id
+    ext = call.tenant.entity.external_id
+    jobs.enqueue(world, "user_delete", lambda: jobs.delete_user(world, pid, ext))
+    return no_content()
+
+
+@op("list_user_events")
+def list_user_events(call: ApiCall) -> dict[str, Any]:
+    q = search_term(call)
+    user: User = call.tenant.entity
+    rows = [event_json(e) for e in rows_of(call.world.events, "user", user.id)
+            if q is None or e.name == q]
+    return cursor_page(call, rows)
+
+
+@op("list_user_subscriptions")
+def list_user_subscriptions(call: ApiCall) -> dict[str, Any]:
+    world, q = call.world, search_term(call)
+    user: User = call.tenant.entity
+    rows = []
+    for us in rows_of(world.user_subscriptions, "user", user.id):
+        sub = world.subscriptions.get(us.subscription_id)
+        if sub is not None and (q is None or q.lower() in sub.name.lower()):
+            rows.append(user_subscription_json(us, sub))
+    return cursor_page(call, rows)
+
+
+@op("update_user_subscriptions")
+def update_user_subscriptions(call: ApiCall) -> dict[str, Any]:
+    world, pid = call.world, call.tenant.project.id
+    user: User = call.tenant.entity
+    if not isinstance(call.body, list):
+        raise generic()  # iterating a non-array throws
+    for item in call.body:
+        if not isinstance(item, dict):
+            continue
+        sid, state = item.get("subscription_id"), item.get("state")
+        sub = world.subscriptions.get(sid) if isinstance(sid, int) and not isinstance(
+            sid, bool) else None
+        if sub is None or sub.project_id != pid or state not in (0, 1, 2) or isinstance(
+                state, bool):
+            continue
+        jobs.set_subscription(world, user, sub, int(state))
+    return user_json(user)

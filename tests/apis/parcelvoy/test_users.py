@@ -1,0 +1,95 @@
+"""Users (handlers/users.py): cursor pages, search and reads by external id, subscription
+states, and the bulk patch and delete that queue one job per user.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mailmocks.clients.base import AuthError, InvalidRequest, NotFound
+from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
+
+GENERIC = {"status": "error", "error": "An error occurred with this request."}
+
+
+def test_cursor_pages(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    first = pv.list_users(limit=10)
+    assert (len(first["results"]), first["limit"]) == (10, 10)
+    assert "prevCursor" not in first and first["nextCursor"] == str(first["results"][-1]["id"])
+    second = pv.list_users(limit=10, cursor=first["nextCursor"])
+    assert second["results"][0]["id"] < first["results"][-1]["id"]
+    assert second["prevCursor"] == str(second["results"][0]["id"])
+    back = pv.list_users(limit=10, cursor=second["prevCursor"], page="prev")
+    assert back["results"] == first["results"] and "prevCursor" not in back
+    everyone = list(pv.iterate(pv.list_users, limit=7))
+    assert len(everyone) == 33 == len(pv.list_users(limit=-1)["results"])
+    assert len({u["id"] for u in everyone}) == 33
+    assert pv.list_users(limit=-1)["results"][-1]["external_id"] == "ann"  # id desc
+    by_name = pv.list_users(sort="external_id", direction="asc", limit=2)
+    assert by_name["nextCursor"] == f"{by_name['results'][1]['id']},bea"
+    with pytest.raises(InvalidRequest) as info:
+        pv.list_users(limit="ten")
+    assert info.value.body["error"] == "The value of `limit` must be a integer."
+    with pytest.raises(InvalidRequest) as info:
+        pv.list_users(page="sideways")
+    assert info.value.body["error"] == "Must be equal to one of the allowed values"
+
+
+def test_user_search_and_reads(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client(key=parcelvoy_mock.support_key)  # reads need no role
+    assert [u["external_id"] for u in pv.list_users(q="ann@example.com")["results"]] == ["ann"]
+    assert [u["external_id"] for u in pv.list_users(q="+12345678900")["results"]] == ["ann"]
+    assert pv.list_users(q="ann@other.test")["results"] == []  # another project's user
+    ann = pv.get_user("ann")
+    assert (ann["first_name"], ann["last_name"], ann["full_name"]) == ("Ann", "Lee", "Ann Lee")
+    assert ann["devices"][0]["token"] == "ann-apns-token"
+    subs = pv.list_user_subscriptions("ann")["results"]
+    assert sorted((s["channel"], s["state"]) for s in subs) == [
+        ("email", 1), ("push", 1), ("text", 1)]
+    assert pv.list_user_events("ann") == {"results": [], "limit": 25}
+    with pytest.raises(NotFound):
+        pv.get_user("nobody")
+    with pytest.raises(AuthError):
+        pv.delete_user("ann")  # editor needed
+
+
+def test_user_subscription_changes(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    changes: list[Any] = [
+        {"subscription_id": 1, "state": 0}, {"subscription_id": 3, "state": 2},
+        {"subscription_id": 999, "state": 0}, {"subscription_id": 5, "state": 0},
+        {"subscription_id": 2, "state": 7}, "junk"]  # unknown or invalid: skipped
+    pv.update_user_subscriptions("bea", changes)
+    states = {s["subscription_id"]: s["state"]
+              for s in pv.list_user_subscriptions("bea")["results"]}
+    assert states == {1: 0, 3: 2}
+    events = pv.list_user_events("bea")["results"]
+    assert [e["name"] for e in events] == ["unsubscribed"]  # 1 -> 2 is no change of kind
+    assert events[0]["data"]["subscription_id"] == 1
+    r = parcelvoy_mock.http.patch("/api/client/users/bea/subscriptions",
+                                  json={"subscription_id": 1},
+                                  headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}"})
+    assert (r.status_code, r.json()) == (400, GENERIC)  # iterating an object throws
+
+
+def test_bulk_patch_and_delete_users(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    assert pv.patch_users([{"external_id": "ann", "data": {"plan": "team"}},
+                           {"external_id": "p-new", "phone": "+15550001111"}]) is None
+    parcelvoy_mock.drain()
+    assert pv.get_user("ann")["data"]["plan"] == "team"
+    assert pv.get_user("p-new")["phone"] == "+15550001111"
+    assert pv.delete_users(["ann", "p-new", "nobody"]) is None
+    assert pv.get_user("ann")["external_id"] == "ann"  # queued
+    parcelvoy_mock.drain()
+    assert parcelvoy_mock.user("ann") is None and parcelvoy_mock.user("p-new") is None
+    assert not [e for e in parcelvoy_mock.world.user_subscriptions
+                if parcelvoy_mock.world.users.get(e.user_id) is None]  # cascaded
+    with pytest.raises(InvalidRequest) as info:
+        pv.delete_users([])
+    assert info.value.body["error"] == "Must NOT have fewer than 1 items"
+    assert pv.delete_user("bea") is None
+    parcelvoy_mock.drain()
+    assert parcelvoy_mock.user("bea") is None
