@@ -16,7 +16,7 @@ import httpx
 import orjson
 import pytest
 
-from mailmocks.apis.esputnik.velocity import VelocityError, check, render
+from mailmocks.apis.esputnik.render import VelocityError, check, render
 from mailmocks.clients.base import ApiError, InvalidRequest, NotFound
 
 OLENA, JOHN, MARIA, TARAS = 100000001, 100000002, 100000003, 100000004

@@ -1,4 +1,4 @@
-"""eSputnik's Velocity: the sandboxed interpreter (mailmocks/apis/esputnik/velocity.py).
+"""eSputnik's Velocity: the sandboxed interpreter (mailmocks.apis.esputnik.render.py).
 
 Three things are proved here: template text and data stay data (a corpus of server-side
 template injection payloads renders inertly or is refused, directly and through the HTTP send
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import pytest
 
-from mailmocks.apis.esputnik.velocity import (
+from mailmocks.apis.esputnik.render import (
     MAX_NESTING,
     VelocityError,
     check,
