@@ -47,7 +47,7 @@ from .handlers import (
 from .model import ApiCall, Org, World
 
 DEFAULT_RATE = Policy(limit=200, window=1.0)
-RATES: dict[str, Policy] = {  # requests per second per account (docs §10.1)
+RATES: dict[str, Policy] = {  # requests per second per account (§10.1)
     "search_contacts": Policy(50, 1.0),
     "generate_event_v1": Policy(350, 1.0),
     "generate_event_v2": Policy(350, 1.0),

@@ -18,7 +18,7 @@ from typing import Any
 
 from ...core import Call, Services
 
-DUPLICATE_WINDOW = 60.0  # seconds an identical body is refused for (docs §10, D-8)
+DUPLICATE_WINDOW = 60.0  # seconds an identical body is refused for (D-8)
 
 
 @dataclass(slots=True)
@@ -366,7 +366,7 @@ ADDRESS_PARTS = {"address": "address", "town": "town", "region": "region",
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%d.%m.%Y")
 
 
-# -- validation (docs §2.12) ----------------------------------------------------------------
+# -- validation (§2.12) ----------------------------------------------------------------------
 def name_problem(label: str, value: Any) -> str | None:
     if value in (None, ""):
         return None
