@@ -32,6 +32,7 @@ from .values import LONG_MAX, VelocityError
 
 MAX_NESTING = Limits().depth  # blocks, parentheses, literals and strings in the source
 MAX_NODES = Limits().steps  # a template larger than this could never render in budget
+
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REF_START = re.compile(r"\$(!?)(\{?)([A-Za-z_][A-Za-z0-9_]*)")
 WS = re.compile(r"\s*")
@@ -57,6 +58,9 @@ class Counter:
 
 
 class ExpressionParser:
+    """The position in the source, the limits every parse keeps, and the expression grammar
+    (references, literals, operators by precedence with an explicit stack)."""
+
     def __init__(self, src: str, depth: int, shared: Counter, where: str = "") -> None:
         self.src, self.pos, self.depth, self.shared, self.where = src, 0, depth, shared, where
 

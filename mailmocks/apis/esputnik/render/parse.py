@@ -32,6 +32,8 @@ _RESERVED = {"if", "else", "elseif", "end", "set", "foreach", "macro", "include"
 
 
 class Parser(ExpressionParser):
+    """A whole template: text, comments, escapes, references, directives and macro calls."""
+
     # blocks
     def template(self) -> Block:
         body, end = self.block()
