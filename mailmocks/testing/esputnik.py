@@ -1,16 +1,25 @@
 """`esputnik_mock`: the default organisation's API key and the thin client, wired."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import MockServer
+
+if TYPE_CHECKING:
+    from ..apis.esputnik.model import Org, World
+    from ..clients.esputnik import ESputnik
 
 
 class Mock(MockServer):
     api_name = "esputnik"
 
     @property
-    def org(self) -> Any:
+    def world(self) -> World:
+        world: World = self.app.world
+        return world
+
+    @property
+    def org(self) -> Org:
         return self.world.default
 
     @property
@@ -22,7 +31,7 @@ class Mock(MockServer):
         """Basic credentials for httpx: any user name, the API key as the password."""
         return ("mailmocks", self.api_key)
 
-    def client(self, **options: Any) -> Any:
+    def client(self, **options: Any) -> ESputnik:
         """The thin eSputnik client, wired to this fake (no real sleeping on retries)."""
         from ..clients.esputnik import ESputnik
         options.setdefault("sleep", lambda _s: None)

@@ -17,6 +17,7 @@ import pytest
 
 from mailmocks.clients.base import InvalidRequest, RateLimited, RetryPolicy
 from mailmocks.clients.esputnik import AsyncESputnik, ESputnik, Listing, as_list
+from mailmocks.testing.esputnik import Mock as EsputnikMock
 
 KEY = "esk_test"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -143,7 +144,7 @@ def test_text_errors_raise_with_the_text_and_429_is_retried() -> None:
                retry=RetryPolicy(attempts=2)).get_account_info()
 
 
-def test_the_async_client_against_the_fake(esputnik_mock: Any) -> None:
+def test_the_async_client_against_the_fake(esputnik_mock: EsputnikMock) -> None:
     async def scenario() -> list[Any]:
         transport = httpx.ASGITransport(app=esputnik_mock.sandbox)
         async with httpx.AsyncClient(transport=transport) as http:

@@ -1,18 +1,178 @@
 """eSputnik (Yespo) REST API v1/v2, as the real service behaves.
 
-Facts: ../shared/api-facts/esputnik.md; the contract is contracts/esputnik.yaml, whose
+Facts: docs/vendors/esputnik.md; the contract is contracts/esputnik.yaml, whose
 info.description lists the decisions taken where the vendor's docs are silent.
 
-- `base`: the `Api` (Basic auth, Spring-style 401, plain-text errors, rate limits, 409 dedupe).
-- `model`: organisations, contacts and their indexes, segments, events, orders, sends.
-- `contacts`: single/bulk contacts, imports, search, unsubscribed, categories, segments.
-- `events`: events v1/v2 and orders.  `messages`: prepared emails (Velocity) and sends.
-- `velocity`: a sandboxed Velocity interpreter with Java-like values, bounded by a render
-  budget.  `sandbox`: control routes.
+- this module: the `Api` (Basic auth, Spring-style 401, plain-text errors, rate limits).
+- `errors`: the vendor's error answers.  `model`: organisations, contacts and their
+  indexes, segments, events, orders, sends; the documented field rules.
+- `handlers`: one module per docs area (account, contacts, imports, subscriptions, segments,
+  events, orders, messages, sends).  `jobs`: the import's progress, each send's delivery,
+  order deletion.
+- `render`: a sandboxed Velocity interpreter with Java-like values, bounded by a render
+  budget.  `fixtures`: the fixture file's schema and the world built from it.
+  `sandbox`: control routes.
 """
 from __future__ import annotations
 
-from . import contacts, events, messages  # noqa: F401 - registers the handlers
-from .base import EsputnikApi, api
+import base64
+import binascii
+from typing import Any
+
+from ...core import (
+    Api,
+    CheckSettings,
+    Decision,
+    Policy,
+    Problem,
+    Reply,
+    Services,
+    Window,
+    fixture_path,
+    iso,
+)
+from .errors import TOO_MANY, error, unauthorized, unsupported_media
+from .handlers import (
+    JSON_UTF8,
+    account,
+    contacts,
+    events,
+    imports,
+    messages,
+    orders,
+    segments,
+    sends,
+    subscriptions,
+)
+from .model import ApiCall, Org, World
+
+DEFAULT_RATE = Policy(limit=200, window=1.0)
+RATES: dict[str, Policy] = {  # requests per second per account (§10.1)
+    "search_contacts": Policy(50, 1.0),
+    "generate_event_v1": Policy(350, 1.0),
+    "generate_event_v2": Policy(350, 1.0),
+    "get_email_message": Policy(10, 1.0),
+}
+TEMPLATE_READS = {"get_email_message", "search_email_messages"}
+TEMPLATE_READS_PER_HOUR = Policy(500, 3600.0)
+
+
+class EsputnikApi(Api[World, Org]):
+    name = "esputnik"
+    title = "eSputnik (Yespo) v1/v2"
+    contract_file = "esputnik.yaml"
+    vendor_base_url = "https://esputnik.com"
+    vendor_hosts = ("esputnik.com", "yespo.io")
+    json_media_type = JSON_UTF8
+    max_body_bytes = 10 << 20  # 3000 contacts per bulk call fit easily
+    handler_modules = (account, contacts, imports, subscriptions, segments, events, orders,
+                       messages, sends)
+    checks = CheckSettings(expected_statuses={
+        "400": "name and phone rules, unknown custom fields or senders",
+        "401": "generated credentials",
+        "404": "an unknown id",
+        "409": "the same body twice within a minute (D-8)",
+        "415": "a body whose Content-Type is not JSON",
+    })  # no check excluded: Spring answers 405, 401 first and 400 for every schema violation
+
+    def check_credentials(self, world: World) -> dict[str, str]:
+        return {"basicAuth": f"schemathesis:{next(iter(world.orgs.values())).api_keys[0]}"}
+
+    # -- the world ---------------------------------------------------------------------
+    def new_world(self, services: Services, fixtures: str | None = None,
+                  seed: int | None = None) -> World:
+        from .fixtures import build, load
+        path = fixtures or str(fixture_path("esputnik.yaml"))
+        return build(World(services), load(path, seed))
+
+    def describe(self, world: World) -> list[str]:
+        lines = [f"organisation {o.id} ({o.name}): Basic auth, any user, "
+                 f"password={o.api_keys[0]}" for o in world.orgs.values()]
+        return [*lines, "sandbox: GET /esputnik/_sandbox/events|orders|sends, "
+                        "POST /esputnik/_sandbox/sends/{requestId}/status"]
+
+    def extra_routes(self, world: World, services: Services) -> list[Any]:
+        from .sandbox import routes
+        return routes(world, services)
+
+    # -- hooks, in request-path order --------------------------------------------------
+    def authenticate(self, call: ApiCall) -> None:
+        key = basic_password(call.headers.get("authorization", ""))
+        org = call.world.keys.get(key) if key else None
+        if org is None:
+            raise unauthorized(iso(call.clock.now()), call.path)
+        call.tenant, call.credential = org, "key"
+        if call.has_body and call.op.body_media:
+            ctype = call.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/json":
+                raise unsupported_media(ctype)
+
+    def rate_limit(self, call: ApiCall) -> list[Window]:
+        org = call.tenant
+        policy = RATES.get(call.op.id)
+        windows = [Window(f"esputnik:{org.id}", DEFAULT_RATE) if policy is None
+                   else Window(f"esputnik:{org.id}:{call.op.id}", policy)]
+        if call.op.id in TEMPLATE_READS:
+            windows.append(Window(f"esputnik:{org.id}:templates", TEMPLATE_READS_PER_HOUR))
+        return windows
+
+    def rate_limited(self, call: ApiCall, decision: Decision) -> Reply:
+        return error(429, TOO_MANY).reply
+
+    def invalid(self, call: ApiCall, problems: list[Problem]) -> Reply:
+        return error(400, invalid_message(call, problems[0])).reply
+
+    def malformed(self, call: ApiCall, reason: str) -> Reply:
+        return error(400, f"JSON parse error: {reason}").reply
+
+    def too_large(self, call: ApiCall) -> Reply:
+        return error(413, "Request entity too large").reply
+
+    def unknown_route(self, method: str, path: str) -> Reply:
+        return error(404, "Not Found").reply
+
+    def method_not_allowed(self, method: str, path: str, allowed: list[str]) -> Reply:
+        reply = error(405, f"Request method '{method}' not supported").reply
+        reply.headers["allow"] = ", ".join(allowed)
+        return reply
+
+    def internal_error(self, call: ApiCall, exc: Exception) -> Reply:
+        return error(500, "Internal server error").reply
+
+
+LIMITS = {("add_contacts", "contacts"): "The number of contacts in one request must not "
+                                        "exceed 3000",
+          ("add_orders", "orders"): "The number of orders in one request must not exceed 1000",
+          ("smartsend_message", "recipients"): "The number of recipients must not exceed 1000"}
+
+
+def invalid_message(call: ApiCall, first: Problem) -> str:
+    """What Spring says of the first problem: a path id that is no number, a list over its
+    documented limit (§10.2), a missing body, else the field and what is wrong with it."""
+    if first.location == "path":
+        value = call.path_params.get(first.field or "id", "")
+        return (f"Failed to convert value of type 'java.lang.String' to required type "
+                f"'java.lang.Long'; For input string: \"{value}\"")
+    limit = LIMITS.get((call.op.id, first.field or ""))
+    if limit is not None and first.keyword == "maxItems":
+        return limit
+    if first.location == "body" and first.keyword == "required" and not first.field:
+        return "Required request body is missing"
+    return f"Validation failed: {first.field or first.location}: {first.message}"
+
+
+def basic_password(header: str) -> str | None:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    _, sep, password = decoded.partition(":")
+    return password if sep and password else None
+
+
+api = EsputnikApi()
 
 __all__ = ["EsputnikApi", "api"]

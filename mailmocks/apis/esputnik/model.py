@@ -1,4 +1,6 @@
-"""eSputnik state: organisations and what they hold (contacts, segments, events, orders, sends).
+"""eSputnik state: organisations and what they hold (contacts, segments, events, orders,
+sends), and the logic on plain values the handlers and jobs share: the documented field rules
+(docs/vendors/esputnik.md §2.12) and how a contact body is written.
 
 Contacts are looked up by channel value, and several contacts may share an email (the bulk
 import's "most recently updated wins" rule needs that), so the indexes map a value to a set
@@ -7,13 +9,16 @@ of ids instead of using a unique index.
 from __future__ import annotations
 
 import itertools
+import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from ...core import Services
+from ...core import Call, Services
 
-CHANNEL_TYPES = ("email", "sms", "viber", "mobilepush", "webpush", "appinbox", "widget", "inapp")
+DUPLICATE_WINDOW = 60.0  # seconds an identical body is refused for (D-8)
 
 
 @dataclass(slots=True)
@@ -183,6 +188,16 @@ class Org:
         self.undeliverable_phones: set[str] = set()
         self.recent: dict[tuple[str, str], float] = {}  # (operation, body) -> accepted at
 
+    def repeated(self, key: tuple[str, str], now: float) -> bool:
+        """Whether `key` was accepted less than a minute ago; if not, remember it now."""
+        seen = self.recent.get(key)
+        if seen is not None and now - seen < DUPLICATE_WINDOW:
+            return True
+        if len(self.recent) > 10_000:  # forget what fell out of the window
+            self.recent = {k: t for k, t in self.recent.items() if now - t < DUPLICATE_WINDOW}
+        self.recent[key] = now
+        return False
+
     # -- contacts and their indexes -----------------------------------------------------
     def fields(self) -> dict[int, CustomField]:
         return {f.id: f for book in self.address_books for g in book.groups for f in g.fields}
@@ -257,6 +272,38 @@ class Org:
                 out.update(self.members(self.groups[part]))
         return out
 
+    def segment_named(self, name: str) -> Group:
+        """The segment called `name`, created (static) when there is none."""
+        g = self.group_by_name(name)
+        if g is None:
+            g = Group(next(self.group_ids), name)
+            self.groups[g.id] = g
+        return g
+
+    # -- writing contacts and events ----------------------------------------------------
+    def new_contact(self, now: float, *, confirmed: bool = True) -> Contact:
+        c = Contact(next(self.contact_ids), now, now, confirmed=confirmed)
+        c.subscriptions = set(self.categories)  # new contacts get every category (assumption F)
+        return c
+
+    def find_for(self, raw: dict[str, Any]) -> Contact | None:
+        """The contact a Contact body is about: externalCustomerId, then its first email,
+        phone or push token."""
+        channels = raw.get("channels") or []
+        first = {kind: next((str(ch["value"]) for ch in channels if ch.get("type") == kind),
+                            None)
+                 for kind in ("email", "sms", "viber", "mobilepush")}
+        return self.find(external=raw.get("externalCustomerId") or None, email=first["email"],
+                         phone=first["sms"] or first["viber"], push=first["mobilepush"])
+
+    def add_event(self, now: float, type_key: str, key_value: str | None,
+                  params: list[dict[str, Any]], contact_id: int | None,
+                  version: str = "internal") -> Event:
+        event = Event(next(self.event_ids), type_key, key_value, params, contact_id, now,
+                      version)
+        self.events.append(event)
+        return event
+
 
 def attr(c: Contact, name: str) -> Any:
     return {"languageCode": c.language_code, "timeZone": c.time_zone,
@@ -288,3 +335,153 @@ class World:
     @property
     def default(self) -> Org:
         return next(iter(self.orgs.values()))
+
+
+ApiCall = Call[World, Org]
+
+
+def body_of(call: ApiCall) -> dict[str, Any]:
+    """The JSON body as an object (the contract requires one where a handler reads it)."""
+    return call.body if isinstance(call.body, dict) else {}
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def one_or_many(items: list[Any]) -> Any:
+    """The XML heritage: one element is an object, several an array (none: `[]`)."""
+    return items[0] if len(items) == 1 else items
+
+
+# -- the documented rules and contact writing, on plain values ------------------------
+EMAIL_RE = re.compile(r"^[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;]{2,}$")
+PHONE_RE = re.compile(r"^\+?[0-9]{7,15}$")
+NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*\.?$")
+SIMPLE_FIELDS = {"firstName": "first_name", "lastName": "last_name", "contactKey": "contact_key",
+                 "languageCode": "language_code", "timeZone": "time_zone",
+                 "externalCustomerId": "external_customer_id"}
+ADDRESS_PARTS = {"address": "address", "town": "town", "region": "region",
+                 "postcode": "postcode"}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%d.%m.%Y")
+
+
+# -- validation (§2.12) ----------------------------------------------------------------------
+def name_problem(label: str, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if len(text) > 40:
+        return f"{label} must not be longer than 40 characters"
+    digits = sum(ch.isdigit() for ch in text)
+    words = [w for w in re.split(r"\s+", text.strip()) if w]
+    letters_only = re.sub(r"\d", "", text)
+    ok = bool(words) and digits <= 3 and any(ch.isalpha() for ch in text)
+    for word in re.split(r"\s+", letters_only.strip()):
+        if not word:
+            continue
+        if not NAME_WORD.match(word) or (word.endswith(".") and len(word) > 4):
+            ok = False
+    return None if ok else f"Invalid {label}: '{text}'"
+
+
+def channel_problem(ch: dict[str, Any]) -> str | None:
+    kind, value = ch.get("type"), str(ch.get("value", ""))
+    if kind == "email" and not EMAIL_RE.match(value.strip()):
+        return f"'{value}' is not valid email"
+    if kind in ("sms", "viber") and not PHONE_RE.match(value.strip()):
+        return f"'{value}' is not valid phone number"
+    if not value.strip():
+        return f"Empty value of {kind} channel"
+    return None
+
+
+def field_problem(org: Org, item: dict[str, Any]) -> str | None:
+    known = org.fields()
+    fid, value = item.get("id"), item.get("value")
+    f = known.get(fid) if isinstance(fid, int) else None
+    if f is None:
+        return f"Field with id={fid} not found"
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if f.type == "NUMBER":
+        try:
+            number = int(text)
+        except ValueError:
+            return f"Invalid value of field {f.name}: '{text}' is not a number"
+        if not -(2**31) <= number < 2**31:
+            return f"Invalid value of field {f.name}: '{text}' is out of range"
+    elif f.type == "DATE" and not any(_parses(text, fmt) for fmt in DATE_FORMATS):
+        return f"Invalid value of field {f.name}: '{text}' is not a date"
+    elif f.type == "DATETIME" and not _parses(text, "%Y-%m-%dT%H:%M"):
+        return f"Invalid value of field {f.name}: '{text}' is not a date and time"
+    elif f.type == "COMBOBOX" and f.possible_values and text not in f.possible_values:
+        return f"Invalid value of field {f.name}: '{text}' is not one of {f.possible_values}"
+    elif f.type == "TEXTFIELD" and len(text) > 1000:
+        return f"Value of field {f.name} must not be longer than 1000 characters"
+    elif len(text) > 5000:
+        return f"Value of field {f.name} must not be longer than 5000 characters"
+    return None
+
+
+def _parses(text: str, fmt: str) -> bool:
+    try:
+        datetime.strptime(text, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def contact_problem(org: Org, raw: dict[str, Any], *, need_channels: bool = True) -> str | None:
+    channels = raw.get("channels")
+    if need_channels and not channels:
+        return "Contact must have at least one channel"
+    counts: dict[str, int] = {}
+    for ch in channels or ():
+        if not isinstance(ch, dict):
+            return "Invalid channel"
+        counts[str(ch.get("type"))] = counts.get(str(ch.get("type")), 0) + 1
+        problem = channel_problem(ch)
+        if problem:
+            return problem
+    if any(n > 2 for n in counts.values()):
+        return "A contact can have at most two channels of the same type"
+    for label, key in (("first name", "firstName"), ("last name", "lastName")):
+        problem = name_problem(label, raw.get(key))
+        if problem:
+            return problem
+    for item in raw.get("fields") or ():
+        problem = field_problem(org, item)
+        if problem:
+            return problem
+    return None
+
+
+
+def clean_channels(channels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for ch in channels:
+        item = {k: v for k, v in ch.items() if k in ("type", "value", "device",
+                                                      "webPushSubscription")}
+        value = str(item["value"]).strip()
+        item["value"] = value.lower() if item["type"] == "email" else value
+        out.append(item)
+    return out
+
+
+def apply_contact(org: Org, c: Contact, raw: dict[str, Any]) -> None:
+    """Set every field present in `raw` (a Contact/ContactUpdate body)."""
+    for key, slot in SIMPLE_FIELDS.items():
+        if key in raw:
+            value = raw[key]
+            setattr(c, slot, value if value not in ("",) else None)
+    if "channels" in raw and raw["channels"]:
+        c.channels = clean_channels(raw["channels"])
+    if "address" in raw:
+        c.address = {k: v for k, v in (raw["address"] or {}).items()
+                     if k in ADDRESS_PARTS and v is not None} or None
+    if "addressBookId" in raw:
+        c.address_book_id = raw["addressBookId"]
+    for item in raw.get("fields") or ():
+        c.fields[int(item["id"])] = item.get("value")

@@ -1,4 +1,4 @@
-"""eSputnik's Velocity: the sandboxed interpreter (mailmocks/apis/esputnik/velocity.py).
+"""eSputnik's Velocity: the sandboxed interpreter (mailmocks.apis.esputnik.render.py).
 
 Three things are proved here: template text and data stay data (a corpus of server-side
 template injection payloads renders inertly or is refused, directly and through the HTTP send
@@ -6,6 +6,8 @@ path, and never creates the canary file); rendering is bounded by the `Budget` (
 output growth, nesting, time); and the Velocity that eSputnik templates use keeps working, with
 the output airspeed (the engine this replaced) gave, except where airspeed printed Python
 (`True`, `['a']`) where Java prints `true`, `[a]`.
+
+Facts: docs/vendors/esputnik.md (sections quoted as §n, assumptions by letter: K).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
-from mailmocks.apis.esputnik.velocity import (
+from mailmocks.apis.esputnik.render import (
     MAX_NESTING,
     VelocityError,
     check,
@@ -26,7 +28,8 @@ from mailmocks.apis.esputnik.velocity import (
     render,
 )
 from mailmocks.clients.base import InvalidRequest
-from mailmocks.core.render import Budget, Limits, RenderLimitError
+from mailmocks.core import Budget, Limits, RenderLimitError
+from mailmocks.testing.esputnik import Mock as EsputnikMock
 
 SENDER = "news@acme-shop.test"
 DATA = {"x": "a", "name": "Olena", "list": [1, 2, 3], "m": {"k": "v"}, "flag": True, "n": 1,
@@ -144,13 +147,13 @@ def test_refused_directives_name_themselves() -> None:
 
 
 # -- through the real HTTP path: create the prepared message, smartsend it, drain the jobs ---
-def sends(mock: Any, request_id: str) -> list[dict[str, Any]]:
+def sends(mock: EsputnikMock, request_id: str) -> list[dict[str, Any]]:
     got: list[dict[str, Any]] = mock.http.get("/_sandbox/sends",
                                               params={"requestId": request_id}).json()["sends"]
     return got
 
 
-def smartsend(mock: Any, html: str, data: dict[str, Any]) -> dict[str, Any] | None:
+def smartsend(mock: EsputnikMock, html: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """Create a message with `html`, send it to one recipient with `data`; None when the
     message is refused at creation (a syntax error, answered 400 as before)."""
     es = mock.client()
@@ -166,7 +169,8 @@ def smartsend(mock: Any, html: str, data: dict[str, Any]) -> dict[str, Any] | No
     return send
 
 
-def test_the_reported_reproduction_is_inert_over_http(esputnik_mock: Any, canary: Path) -> None:
+def test_the_reported_reproduction_is_inert_over_http(
+        esputnik_mock: EsputnikMock, canary: Path) -> None:
     payload = PAYLOADS[0].replace("{canary}", str(canary))
     send = smartsend(esputnik_mock, payload, {"x": "a"})
     assert not canary.exists()
@@ -174,7 +178,7 @@ def test_the_reported_reproduction_is_inert_over_http(esputnik_mock: Any, canary
     assert send["html"] == payload and send["subject"] == "Hello " and send["error"] is None
 
 
-def test_every_payload_over_http_ends_inert_or_in_error(esputnik_mock: Any,
+def test_every_payload_over_http_ends_inert_or_in_error(esputnik_mock: EsputnikMock,
                                                         canary: Path) -> None:
     esputnik_mock.clock.freeze()
     outcomes = set()
@@ -192,7 +196,7 @@ def test_every_payload_over_http_ends_inert_or_in_error(esputnik_mock: Any,
     assert outcomes == {"refused", "DELIVERED", "ERROR"}
 
 
-def test_a_refused_directive_fails_the_send_with_the_reason(esputnik_mock: Any) -> None:
+def test_a_refused_directive_fails_the_send_with_the_reason(esputnik_mock: EsputnikMock) -> None:
     send = smartsend(esputnik_mock, '<p>#include("/etc/passwd")</p>', {})
     assert send is not None and send["status"] == "ERROR"
     assert "#include is not available" in send["error"] and "root:" not in (send["html"] or "")
@@ -225,7 +229,7 @@ def test_a_runaway_template_stops_quickly_and_says_which_limit(source: str, reas
     assert reason in info.value.reason
 
 
-def test_a_runaway_send_ends_in_error_with_the_reason(esputnik_mock: Any) -> None:
+def test_a_runaway_send_ends_in_error_with_the_reason(esputnik_mock: EsputnikMock) -> None:
     send = smartsend(esputnik_mock, "<p>#foreach($i in [1..2000000])x#end</p>", {})
     assert send is not None and send["status"] == "ERROR" and send["html"] == ""
     assert send["error"] == ("Velocity rendering stopped: "
@@ -237,7 +241,7 @@ def test_a_runaway_send_ends_in_error_with_the_reason(esputnik_mock: Any) -> Non
         "delivered": False}
 
 
-def test_subject_and_body_share_one_budget(esputnik_mock: Any) -> None:
+def test_subject_and_body_share_one_budget(esputnik_mock: EsputnikMock) -> None:
     org = esputnik_mock.org
     (res,) = esputnik_mock.client().smartsend(3000002, [{"locator": "a@example.org"}])
     org.messages[3000002].subject = "#foreach($i in [1..60000])#end"  # ~60k steps each:
@@ -308,7 +312,7 @@ def test_long_flat_sources_are_fine() -> None:
         check("$a" * 100_001)
 
 
-def test_deep_nesting_is_refused_at_creation(esputnik_mock: Any) -> None:
+def test_deep_nesting_is_refused_at_creation(esputnik_mock: EsputnikMock) -> None:
     deep = "#if(true)" * 500 + "x" + "#end" * 500  # airspeed: RecursionError, a 500
     err = pytest.raises(InvalidRequest, esputnik_mock.client().create_email_message,
                         "deep", SENDER, "s", deep).value
@@ -324,6 +328,20 @@ def test_templates_are_parsed_once_per_source() -> None:
     info = compile_template.cache_info()
     assert info.misses == 1 and info.hits == 2
     assert compile_template(source) is compile_template(source)
+
+
+def test_velocity_equals_if_foreach_and_quiet_references() -> None:
+    t = ("#if($data.get('x').equals('0'))zero#elseif($data.get('x').equals('1'))one"
+         "#{else}other#end|$!data.get('missing')|$data.get('missing')|"
+         "#foreach($i in $!data.get('items'))[$velocityCount:$!i.get('name')]#end|"
+         "$!data.get('items').get(0).get('name')|$data.get('flag')|$data.get('o').get('n')")
+    data = {"x": "0", "items": [{"name": "a"}, {"name": "b"}], "flag": True, "o": {"n": 5}}
+    assert render(t, data) == "zero||$data.get('missing')|[1:a][2:b]|a|true|5"
+    assert render(t, {"x": "1", "items": []}).startswith("one||$data.get('missing')|||")
+    assert render(t, {"x": 0}).startswith("other")  # Integer 0 does not equal "0"
+    assert render("$data.get('s').toUpperCase() $data.get('s').length()", {"s": "ab"}) == "AB 2"
+    with pytest.raises(VelocityError):
+        check("#foreach($a in $b) never closed")
 
 
 # -- the Velocity eSputnik templates use -----------------------------------------------------
