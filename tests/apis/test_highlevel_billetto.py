@@ -302,7 +302,7 @@ def test_cli_emits_through_the_sandbox_and_directly(tmp_path: Any) -> None:
 
 
 def test_payloads_are_realistic_and_deterministic() -> None:
-    from mailmocks.apis.highlevel.billetto import Payloads
+    from mailmocks.apis.billetto import Payloads
     a = Payloads({}, seed=7).build("event.published", 1_800_000_000.0)
     b = Payloads({}, seed=7).build("event.published", 1_800_000_000.0)
     assert a == b and a["action"] == "event.published"
