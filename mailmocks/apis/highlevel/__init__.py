@@ -58,8 +58,8 @@ class HighLevelApi(Api[World, Auth]):
     handler_modules = (blogs, emails, emails_v3)
     checks = CheckSettings(
         excluded_checks={"unsupported_method": "NestJS answers a method with no route 404 "
-                                               "`Cannot <METHOD> <path>` (the contract's "
-                                               "assumption J)"},
+                                               "`Cannot <METHOD> <path>` "
+                                               "(contracts/highlevel.yaml, assumption J)"},
         expected_statuses={
             "400": "a taken urlSlug; in the v3 Email API a campaign that is no draft or has "
                    "no content",

@@ -1,7 +1,7 @@
 """HighLevel's errors, NestJS-shaped: `{statusCode, message[, error]}`.
 
 `message` is a string, except on 422 where it lists every problem of the request,
-class-validator style (docs/vendors/highlevel.md §9; the wording is the contract's
+class-validator style (docs/vendors/highlevel.md §9; the wording is contracts/highlevel.yaml,
 assumption A). The named errors are factories: each call builds a fresh `HttpError`.
 """
 from __future__ import annotations
@@ -50,7 +50,7 @@ NO_CONTENT = partial(error, 400, "Campaign has no content", error="Bad Request")
 
 
 def no_route(method: str, path: str) -> HttpError:
-    """NestJS's routing error (the contract's assumption J)."""
+    """NestJS's routing error (contracts/highlevel.yaml, assumption J)."""
     return error(404, f"Cannot {method} {path}", error="Not Found")
 
 

@@ -351,7 +351,8 @@ def window(items: Iterable[R], offset: int, limit: int) -> list[R]:
 
 
 def matches(text: str, term: str | None) -> bool:
-    """`search`/`searchTerm`: a case-insensitive substring (the contract's assumption E)."""
+    """`search`/`searchTerm`: a case-insensitive substring (contracts/highlevel.yaml,
+    assumption E)."""
     return not term or term.lower() in text.lower()
 
 

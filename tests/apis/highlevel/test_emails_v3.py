@@ -1,7 +1,7 @@
 """HighLevel's v3 Email API (handlers/emails_v3.py, `Version: v3`): templates shared with
 the builder, email campaigns and their scheduling, statistics, workflow campaigns and bulk
-actions. Facts: docs/vendors/highlevel.md §5.6; decisions: the contract's V-list. The sends
-themselves (on the clock, into the outbox) are in test_jobs.py."""
+actions. Facts: docs/vendors/highlevel.md §5.6; decisions: contracts/highlevel.yaml, V1-V11.
+The sends themselves (on the clock, into the outbox) are in test_jobs.py."""
 from __future__ import annotations
 
 from collections.abc import Callable

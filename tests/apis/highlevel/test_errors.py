@@ -3,7 +3,7 @@
 body that is no JSON object, NestJS's 404 for an unrouted method.
 
 Facts: docs/vendors/highlevel.md §9 (the shapes) and D-6 (unknown properties); the wording is
-the contract's assumptions A, B and J.
+contracts/highlevel.yaml, assumptions A, B and J.
 """
 from __future__ import annotations
 

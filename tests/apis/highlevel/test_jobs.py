@@ -53,7 +53,8 @@ def test_scheduled_posts_publish_when_the_clock_passes_published_at(
 def test_a_fixture_post_scheduled_in_the_past_is_published_by_the_next_tick(
         highlevel_mock: HighLevelMock) -> None:
     """The fixture's "Street food weekend" is SCHEDULED three days ahead; a post whose time
-    has passed goes live on the next run of due jobs (the contract's assumption F)."""
+    has passed goes live on the next run of due jobs (contracts/highlevel.yaml,
+    assumption F)."""
     loc = highlevel_mock.location
     street = loc.posts.by("slug", "street-food-weekend")
     assert street is not None and street.status == "SCHEDULED"

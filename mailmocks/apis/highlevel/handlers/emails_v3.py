@@ -1,7 +1,7 @@
 """The v3 Email API (`Version: v3`; docs/vendors/highlevel.md §5.6 and the official spec
 `apps/v3/emails-v3.json`): templates and folders, email campaigns, statistics, and the
-read-only workflow campaigns and bulk actions. Decisions: the contract's V-list
-(contracts/highlevel.yaml, "Email API v3").
+read-only workflow campaigns and bulk actions. Decisions: contracts/highlevel.yaml, V1-V11
+("Email API v3: decisions for the fake").
 
 - Templates live in the same store as the builder's (GET /emails/builder lists a template
   made here, and the other way round); folders are templates of type `folder`.
