@@ -7,54 +7,35 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from ..apis.highlevel.billetto import verify
-from ..apis.highlevel.sandbox import emit
-from ..core.webhooks import Delivery
+from ..apis.highlevel.model import Location, World
+from ..clients.highlevel import HighLevel
 from . import MockServer
+from .billetto import BillettoEmitter
 
-
-class BillettoEmitter:
-    """Fires signed Billetto webhooks from the mock's sandbox (journaled like any delivery)."""
-
-    def __init__(self, mock: Mock) -> None:
-        self.mock = mock
-
-    @property
-    def secret(self) -> str:
-        return str(self.mock.world.billetto_secret)
-
-    def emit(self, action: str, url: str | None = None, *, data: dict[str, Any] | None = None,
-             secret: str | None = None, deliver: bool = True) -> Delivery:
-        """Send one event to `url` (or every registered target); `deliver` drains the jobs so
-        the receiver has answered when this returns. Returns the (first) delivery."""
-        sent = emit(self.mock.world, self.mock.services, action, url=url, secret=secret,
-                    data=data)
-        if deliver:
-            self.mock.drain()
-        return sent[0]
-
-    def verify(self, body: bytes, header: str | None, **options: Any) -> int:
-        """`mailmocks.billetto.verify` with this sandbox's secret."""
-        return verify(body, header, self.secret, **options)
+__all__ = ["BillettoEmitter", "Mock"]
 
 
 class Mock(MockServer):
     api_name = "highlevel"
 
     @property
-    def location(self) -> Any:
+    def world(self) -> World:
+        return cast(World, self.app.world)
+
+    @property
+    def location(self) -> Location:
         return self.world.default
 
     @property
     def location_id(self) -> str:
-        return str(self.location.id)
+        return self.location.id
 
-    def _token(self, location: Any, name: str | None = None) -> str:
+    def _token(self, location: Location, name: str | None = None) -> str:
         for token in self.world.tokens.values():
             if token.location_id == location.id and (name is None or token.name == name):
-                return str(token.value)
+                return token.value
         raise LookupError(f"no token {name!r} for location {location.id}")
 
     @property
@@ -68,7 +49,7 @@ class Mock(MockServer):
 
     @property
     def other_location_id(self) -> str:
-        return str(list(self.world.locations.values())[1].id)
+        return list(self.world.locations.values())[1].id
 
     @property
     def other_token(self) -> str:
@@ -77,11 +58,11 @@ class Mock(MockServer):
 
     @property
     def billetto(self) -> BillettoEmitter:
-        return BillettoEmitter(self)
+        """Billetto, the event source feeding this HighLevel sandbox (testing/billetto.py)."""
+        return BillettoEmitter(self, lambda: self.world.billetto)
 
-    def client(self, token: str | None = None, **options: Any) -> Any:
+    def client(self, token: str | None = None, **options: Any) -> HighLevel:
         """The thin HighLevel client wired to this fake (all scopes unless `token` is given)."""
-        from ..clients.highlevel import HighLevel
         options.setdefault("sleep", lambda _s: None)
         return HighLevel(token or self.token, base_url=self.base_url, http_client=self.http,
                          **options)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import httpx
 import orjson
@@ -10,6 +9,7 @@ import pytest
 
 from mailmocks.clients.base import AuthError, InvalidRequest, RetryPolicy
 from mailmocks.clients.highlevel import AsyncHighLevel, HighLevel, camel
+from mailmocks.testing.highlevel import Mock as HighLevelMock
 
 BLOG = "zLTDthc4YJph2m42VEAU"
 
@@ -51,7 +51,7 @@ def test_every_request_sends_bearer_and_version() -> None:
     assert seen[3].url.params["limitedFields"] == "true"
 
 
-def test_sync_client_against_the_fake(highlevel_mock: Any) -> None:
+def test_sync_client_against_the_fake(highlevel_mock: HighLevelMock) -> None:
     hl = highlevel_mock.client()
     loc = highlevel_mock.location_id
     assert hl.get_blog_posts(loc, BLOG, limit=2, offset=0)["blogs"]
@@ -64,7 +64,7 @@ def test_sync_client_against_the_fake(highlevel_mock: Any) -> None:
     assert bad.value.body["message"] == ["limit must not be less than 0"]
 
 
-def test_async_client_against_the_fake(highlevel_mock: Any) -> None:
+def test_async_client_against_the_fake(highlevel_mock: HighLevelMock) -> None:
     async def scenario() -> None:
         transport = httpx.ASGITransport(app=highlevel_mock.sandbox)
         async with AsyncHighLevel(highlevel_mock.token, base_url=highlevel_mock.base_url,
@@ -110,7 +110,7 @@ def test_email_api_v3_requests_send_version_v3_and_camel_case() -> None:
     assert seen[3].url.params["subSourceId"] == "STEP"
 
 
-def test_async_client_drives_the_email_api_v3(highlevel_mock: Any) -> None:
+def test_async_client_drives_the_email_api_v3(highlevel_mock: HighLevelMock) -> None:
     async def scenario() -> None:
         transport = httpx.ASGITransport(app=highlevel_mock.sandbox)
         async with AsyncHighLevel(highlevel_mock.token, base_url=highlevel_mock.base_url,

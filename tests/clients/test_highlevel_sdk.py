@@ -8,9 +8,10 @@ a dependency of mailmocks).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
+
+from mailmocks.testing.highlevel import Mock as HighLevelMock
 
 sdk = pytest.importorskip("highlevel")
 GHLError = pytest.importorskip("highlevel.error").GHLError
@@ -19,7 +20,7 @@ BLOG = "zLTDthc4YJph2m42VEAU"
 MUSIC, MAJA = "6683abde331c041f32c07aee", "659ec9634a3796e4e47cc360"
 
 
-def test_official_sdk_blogs_against_the_live_fake(highlevel_live: Any) -> None:
+def test_official_sdk_blogs_against_the_live_fake(highlevel_live: HighLevelMock) -> None:
     mock = highlevel_live
 
     class Local(sdk.HighLevel):  # type: ignore[misc, name-defined]
@@ -55,7 +56,7 @@ def test_official_sdk_blogs_against_the_live_fake(highlevel_live: Any) -> None:
     asyncio.run(scenario())
 
 
-def test_official_sdk_emails_against_the_live_fake(highlevel_live: Any) -> None:
+def test_official_sdk_emails_against_the_live_fake(highlevel_live: HighLevelMock) -> None:
     mock = highlevel_live
 
     class Local(sdk.HighLevel):  # type: ignore[misc, name-defined]

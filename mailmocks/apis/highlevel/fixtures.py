@@ -1,14 +1,19 @@
-"""Build a HighLevel world from fixtures/highlevel.yaml (deterministic: Faker with a seed)."""
+"""A HighLevel world from fixtures/highlevel.yaml: checked, expanded once per seed, built.
+
+`SCHEMA` is the fixture file's shape; `expand` writes out the Faker rows (generated posts and
+email schedules, and the words of every post) for a seed, which `core.load_fixture` caches
+per (file, seed); `build` turns the expanded document into a fresh World on the services
+clock: times are days before (or after) now, so they are computed per world.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from faker import Faker
 
-from ...core import Services, iso
-from .api import schedule_publication  # loaded lazily by the api, so no cycle
-from .state import (
+from ...core import FixtureSchema, Services, iso
+from .jobs import schedule_publication
+from .model import (
     ALL_SCOPES,
     READONLY_SCOPES,
     Author,
@@ -37,18 +42,148 @@ EMAIL_STATUSES = {"active": ["scheduled", "processing", "queued", "waiting"],
                   "cancelled": ["cancelled"], "draft": ["not-started"], "retry": ["error"],
                   "resend-scheduled": ["scheduled"]}
 
+# -- the file's shape ----------------------------------------------------------------------
+_STR = {"type": "string"}
+_INDEX = {"type": "integer", "minimum": 0}  # a position in an earlier list of the location
+_COUNT = {"type": "integer", "minimum": 0}
+_DAYS = {"type": "number"}
 
-def load_world(services: Services, path: str, seed: int | None = None) -> World:
-    with open(path, encoding="utf-8") as fh:
-        spec: dict[str, Any] = yaml.safe_load(fh)
-    world = World(services, spec.get("seed", 0) if seed is None else seed)
+
+def _object(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties,
+            "additionalProperties": False}
+
+
+def _list(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "type": ["object", "null"]}
+
+
+_STATS = {"delivered": _COUNT, "opened": _COUNT, "clicked": _COUNT, "unsubscribed": _COUNT,
+          "replied": _COUNT}
+_SENDER = {"subject": _STR, "fromName": _STR, "fromEmail": _STR}
+LOCATION = _object(
+    ["id", "name"], id=_STR, name=_STR, created_at=_STR,
+    tokens=_list(_object(["token", "name", "scopes"], token=_STR, name=_STR, scopes={
+        "oneOf": [{"enum": list(SCOPE_SETS)}, _list(_STR)]})),
+    blogs=_list(_object(["id", "name", "domain"], id=_STR, name=_STR, domain=_STR)),
+    categories=_list(_object(["id", "label", "urlSlug"], id=_STR, label=_STR, urlSlug=_STR)),
+    authors=_list(_object(["id", "name"], id=_STR, name=_STR)),
+    posts=_nullable(_object([], generate=_COUNT, explicit=_list(_object(
+        ["title", "urlSlug", "status", "blog", "categories", "author"], title=_STR,
+        urlSlug=_STR, status={"enum": ["DRAFT", "PUBLISHED", "SCHEDULED", "ARCHIVED"]},
+        blog=_INDEX, categories=_list(_INDEX), author=_INDEX, days_ago=_DAYS,
+        days_ahead=_DAYS)))),
+    templates=_list(_object(
+        ["name", "type"], name=_STR, type={"enum": ["html", "builder", "folder"]},
+        updatedBy=_STR, days_ago=_DAYS, html=_STR, parent=_INDEX, archived={"type": "boolean"})),
+    schedules=_nullable(_object([], generate=_COUNT)),
+    tags=_list(_object(["id", "name"], id=_STR, name=_STR)),
+    contacts=_list(_object(
+        ["id", "firstName", "lastName", "email", "tags"], id=_STR, firstName=_STR,
+        lastName=_STR, email=_STR, tags=_list(_INDEX), engaged={"type": "boolean"},
+        dnd={"type": "boolean"})),
+    campaigns=_list(_object(
+        ["name", "status"], name=_STR, status={"enum": [
+            "sent", "failed", "archived", "draft", "processing", "scheduled", "cancelled",
+            "paused"]}, template=_INDEX, days_ago=_DAYS, sent_to=_list(_INDEX), content=_STR,
+        **_SENDER, **_STATS)),
+    workflows=_list(_object(
+        ["name", "status"], name=_STR, status={"enum": ["published", "draft"]},
+        days_ago=_DAYS, steps=_list(_object(["name"], name=_STR, template=_INDEX, **_SENDER,
+                                            **_STATS)))),
+    bulk_actions=_list(_object(
+        ["name", "status", "scheduleType"], name=_STR, status={"enum": [
+            "processing", "scheduled", "paused", "complete", "cancelled"]},
+        scheduleType={"enum": ["NOW", "SCHEDULED", "DRIP"]}, template=_INDEX,
+        days_ago=_DAYS, createdBy=_STR, **_SENDER, **_STATS)),
+)
+SCHEMA = FixtureSchema(_object(
+    ["locations"], seed={"type": "integer"},
+    rate_limits=_nullable(_object([], burst=_COUNT, interval_ms={"type": "number",
+                                                                  "exclusiveMinimum": 0},
+                                  daily=_COUNT)),
+    billetto=_nullable(_object([], webhook_secret=_STR)),
+    locations={**_list(LOCATION), "minItems": 1}))
+
+
+# -- Faker, once per (file, seed) ------------------------------------------------------------
+def expand(spec: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    """The generated rows written out, for `seed` (else the file's own): every post gets its
+    words (`description`, `rawHTML`, `tags`, `wordCount`), `posts.generate` more PUBLISHED
+    posts and `schedules.generate` email schedules (`rows`). References by position are
+    checked here, so a bad one names its place in the file."""
+    spec["seed"] = spec.get("seed", 0) if seed is None else seed
+    fake = Faker()
+    fake.seed_instance(spec["seed"])
+    for n, loc in enumerate(spec["locations"]):
+        _check_references(loc, f"locations[{n}]")
+        posts = loc["posts"] = loc.get("posts") or {}
+        rows = posts["explicit"] = list(posts.get("explicit", []))
+        cats, authors = len(loc.get("categories", [])), len(loc.get("authors", []))
+        for i in range(int(posts.get("generate", 0))):
+            title = fake.sentence(nb_words=6).rstrip(".")
+            rows.append({"title": title, "urlSlug": "-".join(title.lower().split()) + f"-{i + 1}",
+                         "status": "PUBLISHED", "blog": 0,
+                         "categories": [fake.random_int(0, cats - 1)],
+                         "author": fake.random_int(0, authors - 1),
+                         "days_ago": fake.random_int(3, 100)})
+        for p in rows:
+            p["description"] = fake.sentence(nb_words=12)
+            p["rawHTML"] = f"<h1>{p['title']}</h1><p>{fake.paragraph()}</p>"
+            p["tags"] = fake.words(nb=2)
+            p["wordCount"] = float(fake.random_int(200, 1500))
+        schedules = loc["schedules"] = loc.get("schedules") or {}
+        schedules["rows"] = []
+        for _ in range(int(schedules.get("generate", 0))):
+            created_days_ago = fake.random_int(1, 200)
+            schedules["rows"].append({"days_ago": created_days_ago,
+                                      "name": f"{fake.catch_phrase()} campaign"})
+    return spec
+
+
+def _check_references(loc: dict[str, Any], where: str) -> None:
+    """Positions that must name an earlier entry of the location (else a crash at build)."""
+    sizes = {key: len(loc.get(key, [])) for key in ("blogs", "categories", "authors", "tags",
+                                                     "contacts")}
+
+    def check(value: int, key: str, place: str) -> None:
+        if value >= sizes[key]:
+            raise ValueError(f"{where}.{place}: {value} names no entry of {key} "
+                             f"({sizes[key]} there)")
+    for i, p in enumerate((loc.get("posts") or {}).get("explicit", [])):
+        check(p["blog"], "blogs", f"posts.explicit[{i}].blog")
+        for j, c in enumerate(p["categories"]):
+            check(c, "categories", f"posts.explicit[{i}].categories[{j}]")
+        check(p["author"], "authors", f"posts.explicit[{i}].author")
+    if (loc.get("posts") or {}).get("generate") and not (sizes["blogs"] and sizes["categories"]
+                                                          and sizes["authors"]):
+        raise ValueError(f"{where}.posts.generate: needs a blog, a category and an author")
+    for i, t in enumerate(loc.get("templates", [])):
+        if "parent" in t and t["parent"] >= i:
+            raise ValueError(f"{where}.templates[{i}].parent: {t['parent']} names no earlier "
+                             f"template")
+    for i, c in enumerate(loc.get("contacts", [])):
+        for j, tag in enumerate(c["tags"]):
+            check(tag, "tags", f"contacts[{i}].tags[{j}]")
+    for i, c in enumerate(loc.get("campaigns", [])):
+        for j, k in enumerate(c.get("sent_to", [])):
+            check(k, "contacts", f"campaigns[{i}].sent_to[{j}]")
+
+
+# -- a world, per sandbox (re)set -------------------------------------------------------------
+def build(services: Services, spec: dict[str, Any]) -> World:
+    """A fresh World from an expanded document (times on the services clock)."""
+    world = World(services, spec["seed"])
     limits = spec.get("rate_limits") or {}
     world.burst_limit = int(limits.get("burst", world.burst_limit))
     world.burst_window = float(limits.get("interval_ms", 10_000)) / 1000
     world.daily_limit = int(limits.get("daily", world.daily_limit))
-    world.billetto_secret = str((spec.get("billetto") or {}).get("webhook_secret", "whsec_test"))
-    fake = Faker()
-    fake.seed_instance(world.seed)
+    world.billetto.secret = str((spec.get("billetto") or {}).get("webhook_secret",
+                                                                 "whsec_test"))
     now = services.clock.now()
     for n, loc_spec in enumerate(spec["locations"]):
         loc = world.add(Location(loc_spec["id"], loc_spec["name"]))
@@ -59,10 +194,9 @@ def load_world(services: Services, path: str, seed: int | None = None) -> World:
                 t["token"], loc.id,
                 SCOPE_SETS[scopes] if isinstance(scopes, str) else frozenset(scopes), t["name"])
         _blogs(loc, loc_spec, born)
-        _posts(world, loc, loc_spec.get("posts") or {}, fake, now, prefix=f"66c381b3{n:04x}")
+        _posts(world, loc, loc_spec["posts"]["explicit"], now, prefix=f"66c381b3{n:04x}")
         _templates(world, loc, loc_spec.get("templates", []), now)
-        _schedules(world, loc, int((loc_spec.get("schedules") or {}).get("generate", 0)), fake,
-                   now, n)
+        _schedules(loc, loc_spec["schedules"]["rows"], now, n)
         _contacts(loc, loc_spec)
         _campaigns(loc, loc_spec.get("campaigns", []), now, n)
         _workflows(loc, loc_spec.get("workflows", []), now, n)
@@ -84,33 +218,25 @@ def _blogs(loc: Location, spec: dict[str, Any], born: float) -> None:
             a["id"], a["name"], f"https://{domain}/author/{slug}", born))
 
 
-def _posts(world: World, loc: Location, spec: dict[str, Any], fake: Faker, now: float,
+def _posts(world: World, loc: Location, rows: list[dict[str, Any]], now: float,
            prefix: str) -> None:
-    blogs = [b for b in loc.blogs]
+    blogs = list(loc.blogs)
     cats = [c.id for c in loc.categories]
     authors = [a.id for a in loc.authors]
-    rows = list(spec.get("explicit", []))
-    for i in range(int(spec.get("generate", 0))):
-        title = fake.sentence(nb_words=6).rstrip(".")
-        rows.append({"title": title, "urlSlug": "-".join(title.lower().split()) + f"-{i + 1}",
-                     "status": "PUBLISHED", "blog": 0,
-                     "categories": [fake.random_int(0, len(cats) - 1)],
-                     "author": fake.random_int(0, len(authors) - 1),
-                     "days_ago": fake.random_int(3, 100)})
     for i, p in enumerate(rows):
         rid = loc.posts.next_id()
         blog = blogs[p["blog"]]
         when = now - p.get("days_ago", 0) * DAY + p.get("days_ahead", 0) * DAY
         post = Post(
             rid=rid, id=f"{prefix}{i + 1:012x}", blog_id=blog.id, title=p["title"],
-            description=fake.sentence(nb_words=12), image_url=(
+            description=p["description"], image_url=(
                 f"https://storage.googleapis.com/mailmocks-sandbox/media/{prefix}{i + 1}.jpeg"),
-            image_alt_text=p["title"], raw_html=f"<h1>{p['title']}</h1><p>{fake.paragraph()}</p>",
-            status=p["status"], categories=[cats[c] for c in p["categories"]],
-            tags=fake.words(nb=2), author=authors[p["author"]], url_slug=p["urlSlug"],
+            image_alt_text=p["title"], raw_html=p["rawHTML"], status=p["status"],
+            categories=[cats[c] for c in p["categories"]], tags=list(p["tags"]),
+            author=authors[p["author"]], url_slug=p["urlSlug"],
             canonical_link=f"https://{blog.domain}/post/{p['urlSlug']}", published_at=when,
             updated_at=min(when, now), current_version=f"{prefix}{i + 1:012x}"[::-1],
-            word_count=float(fake.random_int(200, 1500)))
+            word_count=p["wordCount"])
         loc.posts.put(rid, post)
         schedule_publication(world, loc, post)
 
@@ -131,16 +257,16 @@ def _templates(world: World, loc: Location, specs: list[dict[str, Any]], now: fl
         made.append(template)
 
 
-def _schedules(world: World, loc: Location, n: int, fake: Faker, now: float, k: int) -> None:
+def _schedules(loc: Location, rows: list[dict[str, Any]], now: float, k: int) -> None:
     templates = [t for t in loc.templates if t.template_type != "folder"]
-    for i in range(n):
+    for i, row in enumerate(rows):
         status = SCHEDULE_STATUSES[i % len(SCHEDULE_STATUSES)]
         sid = f"{k:02x}5a1f0e2b3c4d{i + 1:010x}"
-        created = now - fake.random_int(1, 200) * DAY
+        created = now - row["days_ago"] * DAY
         template = templates[i % len(templates)] if templates else None
         tid = template.id if template else ""
         fields = {
-            "name": f"{fake.catch_phrase()} campaign", "repeatAfter": "", "id": sid,
+            "name": row["name"], "repeatAfter": "", "id": sid,
             "parentId": "", "childCount": 0, "campaignType": "email",
             "bulkActionVersion": "v2", "_id": sid, "status": status,
             "sendDays": ["Monday", "Wednesday", "Friday"] if i % 3 == 0 else [],
@@ -159,7 +285,7 @@ def _schedules(world: World, loc: Location, n: int, fake: Faker, now: float, k: 
         loc.schedules.put(rid, Schedule(rid, sid, email_status, fields))
 
 
-# -- Email API v3 ---------------------------------------------------------------------------
+# -- Email API v3 ------------------------------------------------------------------------------
 def _hex_id(kind: int, n: int, i: int) -> str:
     """24 hex characters, stable across runs: kind, location number, row number."""
     return f"6650{kind:04x}{n:04x}{i + 1:012x}"

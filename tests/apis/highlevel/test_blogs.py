@@ -1,14 +1,16 @@
-"""HighLevel fake, Blogs: sites, posts (create, list, update, slugs, scheduling), categories,
-authors. Facts: /work/shared/api-facts/highlevel.md (B1-B7, D-n = "Decisions for the fake")."""
+"""HighLevel's Blogs (handlers/blogs.py): sites, posts (create, list, update, slugs),
+categories, authors. Facts: docs/vendors/highlevel.md (B1-B7 of §2, D-n = "Decisions for
+the fake"); the clock-driven publication is in test_jobs.py."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
+from mailmocks.apis.highlevel.model import Post
 from mailmocks.clients.base import InvalidRequest, NotFound
 from mailmocks.clients.highlevel import HighLevel
+from mailmocks.testing.highlevel import Mock as HighLevelMock
 
 BLOG = "zLTDthc4YJph2m42VEAU"
 VENUE_BLOG = "Qm3Hx8Lp2Vd6Wn9Ks4Ta"
@@ -28,7 +30,13 @@ def new_post(hl: HighLevel, loc: str, slug: str = "jazz-night", **over: Any) -> 
     return post
 
 
-def test_blog_sites_page_with_skip_and_search(highlevel_mock: Any) -> None:
+def stored_post(mock: HighLevelMock, post_id: str) -> Post:
+    post = mock.location.posts.by("id", post_id)
+    assert post is not None
+    return post
+
+
+def test_blog_sites_page_with_skip_and_search(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     assert hl.get_blogs(loc) == {"data": [
         {"_id": BLOG, "name": "Aurora Events Blog"},
@@ -39,7 +47,7 @@ def test_blog_sites_page_with_skip_and_search(highlevel_mock: Any) -> None:
     assert hl.get_blogs(loc, limit=0) == {"data": []}
 
 
-def test_categories_and_authors_page_with_offset(highlevel_mock: Any) -> None:
+def test_categories_and_authors_page_with_offset(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     cats = hl.get_all_categories_by_location(loc, limit=2, offset=1)["categories"]
     assert [c["label"] for c in cats] == ["Music", "Food & Drink"]
@@ -51,7 +59,7 @@ def test_categories_and_authors_page_with_offset(highlevel_mock: Any) -> None:
     assert set(authors[0]) == {"_id", "name", "locationId", "updatedAt", "canonicalLink"}
 
 
-def test_create_answers_201_with_the_post_and_lists_it_first(highlevel_mock: Any) -> None:
+def test_create_answers_201_with_the_post_and_lists_it_first(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     post = new_post(hl, loc)
     assert highlevel_mock.last_status == 201
@@ -67,7 +75,8 @@ def test_create_answers_201_with_the_post_and_lists_it_first(highlevel_mock: Any
     assert hl.check_url_slug_exists(loc, "no-such-slug") == {"exists": False}
 
 
-def test_post_listing_filters_by_status_and_pages_with_offset(highlevel_mock: Any) -> None:
+def test_post_listing_filters_by_status_and_pages_with_offset(
+        highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     every = hl.get_blog_posts(loc, BLOG, limit=100)["blogs"]
     assert len(every) == 28 and {p["status"] for p in every} == {
@@ -84,7 +93,7 @@ def test_post_listing_filters_by_status_and_pages_with_offset(highlevel_mock: An
     assert hl.get_blog_posts(loc, "unknownBlog", limit=5) == {"blogs": []}
 
 
-def test_status_all_needs_version_v3(highlevel_mock: Any) -> None:
+def test_status_all_needs_version_v3(highlevel_mock: HighLevelMock) -> None:
     loc = highlevel_mock.location_id
     with pytest.raises(InvalidRequest) as info:
         highlevel_mock.client().get_blog_posts(loc, VENUE_BLOG, status="ALL")
@@ -94,7 +103,7 @@ def test_status_all_needs_version_v3(highlevel_mock: Any) -> None:
     assert len(v3.get_blog_posts(loc, VENUE_BLOG, status="ALL")["blogs"]) == 1
 
 
-def test_slugs_are_unique_per_location(highlevel_mock: Any) -> None:
+def test_slugs_are_unique_per_location(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     before = len(highlevel_mock.location.posts)
     with pytest.raises(InvalidRequest) as info:
@@ -107,7 +116,7 @@ def test_slugs_are_unique_per_location(highlevel_mock: Any) -> None:
         "exists": False}
 
 
-def test_create_checks_references_and_required_fields(highlevel_mock: Any) -> None:
+def test_create_checks_references_and_required_fields(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     with pytest.raises(NotFound) as nf:
         hl.create_blog_post(loc, "noSuchBlog", title="x", url_slug="x", description="d",
@@ -136,10 +145,10 @@ def test_create_checks_references_and_required_fields(highlevel_mock: Any) -> No
     assert extra.value.body["message"] == ["property wordCount should not exist"]
 
 
-def test_update_is_partial_and_raw_html_needs_word_count(highlevel_mock: Any) -> None:
+def test_update_is_partial_and_raw_html_needs_word_count(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     post = new_post(hl, loc)
-    stored = highlevel_mock.location.posts.by("id", post["_id"])
+    stored = stored_post(highlevel_mock, post["_id"])
     updated = hl.update_blog_post(post["_id"], loc, title="Jazz night (sold out)",
                                   raw_html="<h1>ignored</h1>")["updatedBlogPost"]
     assert updated["title"] == "Jazz night (sold out)" and updated["tags"] == ["jazz", "live"]
@@ -160,7 +169,7 @@ def test_update_is_partial_and_raw_html_needs_word_count(highlevel_mock: Any) ->
                              "error": "Not Found"}
 
 
-def test_update_under_v3_requires_word_count(highlevel_mock: Any) -> None:
+def test_update_under_v3_requires_word_count(highlevel_mock: HighLevelMock) -> None:
     loc = highlevel_mock.location_id
     post = new_post(highlevel_mock.client(), loc)
     v3 = highlevel_mock.client(version="v3")
@@ -171,23 +180,3 @@ def test_update_under_v3_requires_word_count(highlevel_mock: Any) -> None:
         "wordCount must be a number conforming to the specified constraints"]
     assert v3.update_blog_post(post["_id"], loc, title="x", word_count=1)[
         "updatedBlogPost"]["title"] == "x"
-
-
-def test_scheduled_posts_publish_when_the_clock_passes_published_at(highlevel_mock: Any
-                                                                     ) -> None:
-    highlevel_mock.clock.freeze(datetime(2026, 4, 30, 12, tzinfo=timezone.utc))
-    hl, loc = highlevel_mock.client(), highlevel_mock.location_id
-    post = new_post(hl, loc, status="SCHEDULED", published_at="2026-05-01T18:00:00.000Z")
-    assert post["status"] == "SCHEDULED"
-    highlevel_mock.advance(29 * 3600)
-    assert hl.get_blog_posts(loc, BLOG, limit=1, status="SCHEDULED")["blogs"][0][
-        "_id"] == post["_id"]
-    highlevel_mock.advance(2 * 3600)
-    published = hl.get_blog_posts(loc, BLOG, limit=1, status="PUBLISHED")["blogs"][0]
-    assert (published["_id"], published["status"]) == (post["_id"], "PUBLISHED")
-    # rescheduling moves the job; going back to DRAFT cancels it
-    later = new_post(hl, loc, slug="later", status="SCHEDULED",
-                     published_at="2026-06-01T00:00:00Z")
-    hl.update_blog_post(later["_id"], loc, status="DRAFT")
-    highlevel_mock.advance(40 * 86_400)
-    assert highlevel_mock.location.posts.by("id", later["_id"]).status == "DRAFT"

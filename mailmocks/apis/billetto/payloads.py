@@ -1,80 +1,21 @@
-"""Billetto's outgoing webhooks, as the sandbox emits them towards a HighLevel integration.
+"""Billetto webhook payloads: `{"action": "<resource>.<verb>", "data": {...}}`.
 
-Facts: ../shared/api-facts/billetto.md. A delivery is a JSON POST of
-`{"action": "<resource>.<verb>", "data": {...}}` signed with
-`Billetto-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` under the
-webhook's secret. Receivers should refuse timestamps older than about 300 s.
-
-`sign`/`verify` need nothing but the standard library, so a receiver can reuse them
-(`from mailmocks.billetto import verify`).
+The actions and the envelope are decision D-2 of docs/vendors/billetto.md (the names come
+from integrators' notes, §6); the objects carry the fields client code reads (§5) and more,
+from a seeded Faker, so the same seed builds the same events, orders and attendees.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
 from typing import Any
 
 from faker import Faker
 
-from ...core.clock import iso
+from ...core import iso
 
-SIGNATURE_HEADER = "Billetto-Signature"
-TOLERANCE = 300  # seconds
 ACTIONS = ("order.completed", "attendee.created", "event.published", "event.updated",
            "event.cancelled")
-USER_AGENT = "Billetto-Webhooks/1.0"
 
 
-class SignatureError(ValueError):
-    """The Billetto-Signature header is missing, malformed, stale or does not match."""
-
-
-def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:
-    """The `Billetto-Signature` header value for `body`."""
-    t = int(time.time()) if timestamp is None else int(timestamp)
-    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={t},v1={digest}"
-
-
-def verify(body: bytes, header: str | None, secret: str, *, tolerance: float = TOLERANCE,
-           now: float | None = None) -> int:
-    """Check a delivery; returns its timestamp or raises `SignatureError`.
-
-    `body` must be the raw bytes received (not re-serialised JSON). Any of several `v1=`
-    values may match (several are sent while a secret is rotated).
-    """
-    if not header:
-        raise SignatureError(f"missing {SIGNATURE_HEADER} header")
-    parts: dict[str, list[str]] = {}
-    for item in header.split(","):
-        key, sep, value = item.strip().partition("=")
-        if sep:
-            parts.setdefault(key, []).append(value)
-    try:
-        timestamp = int(parts["t"][0])
-    except (KeyError, ValueError):
-        raise SignatureError("no timestamp in the signature header") from None
-    if not parts.get("v1"):
-        raise SignatureError("no v1 signature in the signature header")
-    current = time.time() if now is None else now
-    if tolerance and abs(current - timestamp) > tolerance:
-        raise SignatureError("timestamp outside the tolerance window")
-    expected = sign(body, secret, timestamp).split("v1=", 1)[1]
-    if not any(hmac.compare_digest(expected, given) for given in parts["v1"]):
-        raise SignatureError("signature does not match")
-    return timestamp
-
-
-def is_valid(body: bytes, header: str | None, secret: str, **options: Any) -> bool:
-    try:
-        verify(body, header, secret, **options)
-    except SignatureError:
-        return False
-    return True
-
-
-# -- payloads ------------------------------------------------------------------------------
 class Payloads:
     """Realistic Billetto objects from a seeded Faker; events are remembered by id, so a
     later `event.updated` or an order for the same event reads consistently."""

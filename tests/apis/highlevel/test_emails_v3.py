@@ -1,14 +1,18 @@
-"""HighLevel fake, Email API v3 (`Version: v3`): templates shared with the builder, email
-campaigns scheduled on the clock and rendered into the outbox, statistics, workflow campaigns
-and bulk actions. Facts: /work/shared/api-facts/highlevel.md §5.6."""
+"""HighLevel's v3 Email API (handlers/emails_v3.py, `Version: v3`): templates shared with
+the builder, email campaigns and their scheduling, statistics, workflow campaigns and bulk
+actions. Facts: docs/vendors/highlevel.md §5.6; decisions: contracts/highlevel.yaml, V1-V11.
+The sends themselves (on the clock, into the outbox) are in test_jobs.py."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
 from mailmocks.clients.base import ApiError, AuthError, InvalidRequest, NotFound
+from mailmocks.core import Job
+from mailmocks.testing.highlevel import Mock as HighLevelMock
 
 NOT_FOUND = {"statusCode": 404, "message": "Not Found",
              "error": "The requested resource was not found"}
@@ -22,12 +26,13 @@ META = {"subject": "Hi {{contact.first_name}}", "fromName": "Aurora Events",
 V3 = "/emails/locations"
 
 
-def v3_headers(mock: Any, version: str = "v3", token: str | None = None) -> dict[str, str]:
+def v3_headers(mock: HighLevelMock, version: str = "v3",
+               token: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token or mock.token}", "Version": version}
 
 
 # -- templates ---------------------------------------------------------------------------------
-def test_v3_templates_are_builder_templates_both_ways(highlevel_mock: Any) -> None:
+def test_v3_templates_are_builder_templates_both_ways(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     made = hl.create_email_template(loc, "Ticket receipt", editor_content="<p>Thanks</p>",
                                     subject_line="Your tickets", from_name="Aurora",
@@ -53,7 +58,7 @@ def test_v3_templates_are_builder_templates_both_ways(highlevel_mock: Any) -> No
     assert info.value.body == NOT_FOUND
 
 
-def test_list_templates_filters_sorts_and_pages(highlevel_mock: Any) -> None:
+def test_list_templates_filters_sorts_and_pages(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     body = hl.list_email_templates(loc)
     assert set(body) == {"items", "total", "traceId"} and body["total"] == 4
@@ -79,7 +84,7 @@ def test_list_templates_filters_sorts_and_pages(highlevel_mock: Any) -> None:
         "Monthly digest"]
 
 
-def test_folders_import_and_update(highlevel_mock: Any) -> None:
+def test_folders_import_and_update(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     folder = hl.create_template_folder(loc, "Receipts", user_id=USER)
     assert set(folder) == {"id", "name", "createdAt", "updatedAt", "traceId"}
@@ -122,7 +127,7 @@ def test_folders_import_and_update(highlevel_mock: Any) -> None:
         hl.delete_email_template(loc, "noSuchTemplate000000")
 
 
-def test_v3_needs_version_v3_its_scopes_and_the_location(highlevel_mock: Any) -> None:
+def test_v3_needs_version_v3_its_scopes_and_the_location(highlevel_mock: HighLevelMock) -> None:
     mock, loc = highlevel_mock, highlevel_mock.location_id
     path = f"{V3}/{loc}/templates"
     assert mock.http.get(path, headers=v3_headers(mock)).status_code == 200
@@ -145,7 +150,7 @@ def test_v3_needs_version_v3_its_scopes_and_the_location(highlevel_mock: Any) ->
 
 
 # -- email campaigns -------------------------------------------------------------------------
-def test_campaign_crud_and_lifecycle(highlevel_mock: Any) -> None:
+def test_campaign_crud_and_lifecycle(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     listed = hl.list_email_campaigns(loc)
     assert listed["total"] == 4
@@ -188,74 +193,7 @@ def test_campaign_crud_and_lifecycle(highlevel_mock: Any) -> None:
     assert gone.value.body == NOT_FOUND
 
 
-def test_scheduled_campaign_goes_out_when_the_clock_reaches_send_at(highlevel_mock: Any
-                                                                   ) -> None:
-    mock, hl, loc = highlevel_mock, highlevel_mock.client(), highlevel_mock.location_id
-    mock.clock.freeze(datetime(2026, 5, 1, 9, tzinfo=timezone.utc))
-    made = hl.create_email_campaign(
-        loc, "Festival news", user_id=USER,
-        editor_content="<p>Hej {{contact.first_name}} from {{location.name}}</p>")
-    out = hl.schedule_campaign(
-        loc, made["id"], schedule_type="scheduled", email_meta=META, user_id=USER,
-        recipients={"type": "tag", "tagIds": [NEWSLETTER]},
-        schedule_config={"sendAt": "2026-05-01T12:00:00Z"})
-    assert out == {"campaignId": made["id"], "sourceId": out["sourceId"],
-                   "traceId": out["traceId"]}
-    assert mock.last_status == 201
-    assert hl.get_email_campaign(loc, made["id"])["status"] == "scheduled"
-    mock.advance(2 * 3600)
-    assert mock.outbox.messages("highlevel", kind="campaign") == []
-    mock.advance(3600)
-    sent = mock.outbox.messages("highlevel", kind="campaign")
-    # tag newsletter: Maja, Oliver, Emma, Ida; Ida is do-not-disturb
-    assert [m.to for m in sent] == ["maja@example.com", "oliver@example.com", "emma@example.com"]
-    assert sent[0].html == "<p>Hej Maja from Aurora Events</p>"
-    assert sent[1].subject == "Hi Oliver"
-    assert sent[0].sender == "Aurora Events <hello@aurora-events.test>"
-    assert hl.get_email_campaign(loc, made["id"])["status"] == "sent"
-    stats = hl.get_campaign_stats(loc, "email-campaigns", out["sourceId"])
-    assert stats["stats"]["delivered"] == 3 and stats["stats"]["sent"] == 3
-    assert stats["stats"]["openRate"] == 0
-    again = pytest.raises(ApiError)
-    with again as info:
-        hl.schedule_campaign(loc, made["id"], schedule_type="immediate", email_meta=META,
-                             user_id=USER, recipients={"type": "contact",
-                                                       "contactIds": [MAJA]})
-    assert info.value.status == 409
-    assert info.value.body == {"statusCode": 409,
-                               "message": "Campaign in status sent cannot be scheduled",
-                               "error": "Conflict"}
-
-
-def test_immediate_batches_segments_and_paused_campaigns(highlevel_mock: Any) -> None:
-    mock, hl, loc = highlevel_mock, highlevel_mock.client(), highlevel_mock.location_id
-    mock.clock.freeze(datetime(2026, 5, 1, 9, tzinfo=timezone.utc))
-    paused = next(c for c in hl.list_email_campaigns(loc, status="paused")["campaigns"])
-    hl.schedule_campaign(loc, paused["id"], schedule_type="immediate", email_meta=META,
-                         user_id=USER, recipients={"type": "contact",
-                                                   "contactIds": [NOAH, MAJA]})
-    assert hl.get_email_campaign(loc, paused["id"])["status"] == "processing"
-    mock.drain()
-    assert [m.to for m in mock.outbox.messages("highlevel")] == ["maja@example.com",
-                                                                "noah@example.com"]
-    drip = hl.create_email_campaign(loc, "Drip", user_id=USER, editor_type="text",
-                                    editor_content="Plain hi {{contact.first_name}}")
-    hl.schedule_campaign(loc, drip["id"], schedule_type="batch", email_meta=META,
-                         user_id=USER, recipients={"type": "segment",
-                                                   "segment": "engaged_last_30_days"},
-                         schedule_config={"sendAt": "2026-05-01T10:00:00Z", "batch": {
-                             "batchSize": 2, "interval": 1, "intervalUnit": "hours"}})
-    mock.advance(3600)
-    drip_sent = mock.outbox.messages("highlevel", kind="campaign")[2:]
-    assert [m.to for m in drip_sent] == ["maja@example.com", "oliver@example.com"]
-    assert drip_sent[0].text == "Plain hi Maja" and drip_sent[0].html == ""
-    assert hl.get_email_campaign(loc, drip["id"])["status"] == "processing"
-    mock.advance(3600)  # engaged: Maja, Oliver, Noah (+ Ida, do-not-disturb)
-    assert [m.to for m in mock.outbox.messages("highlevel")][4:] == ["noah@example.com"]
-    assert hl.get_email_campaign(loc, drip["id"])["status"] == "sent"
-
-
-def test_schedule_errors(highlevel_mock: Any) -> None:
+def test_schedule_errors(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     draft = hl.create_email_campaign(loc, "Empty", user_id=USER)
     base: dict[str, Any] = {"email_meta": META, "user_id": USER}
@@ -296,12 +234,12 @@ def test_schedule_errors(highlevel_mock: Any) -> None:
     assert campaign_jobs(highlevel_mock) == []
 
 
-def campaign_jobs(mock: Any) -> list[Any]:
+def campaign_jobs(mock: HighLevelMock) -> list[Job]:
     return [j for j in mock.jobs.pending() if j.name.startswith("highlevel:campaign:")]
 
 
 # -- statistics, workflows, bulk actions --------------------------------------------------------
-def test_stats_workflows_and_bulk_actions(highlevel_mock: Any) -> None:
+def test_stats_workflows_and_bulk_actions(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     sent = hl.list_email_campaigns(loc, status="sent")["campaigns"][0]
     numbers = hl.get_campaign_stats(loc, "email-campaigns", sent["sourceId"])
@@ -337,13 +275,15 @@ def test_stats_workflows_and_bulk_actions(highlevel_mock: Any) -> None:
     assert one["fromName"] == "Aurora Events" and one["editorContentUrl"]
     bulk_stats = hl.get_campaign_stats(loc, "bulk-actions", one["sourceId"])
     assert bulk_stats["stats"]["delivered"] == 320
-    for call in (lambda: hl.get_workflow_campaign(loc, "none"),
-                 lambda: hl.get_bulk_action_campaign(loc, "none"),
-                 lambda: hl.get_campaign_stats(loc, "bulk-actions", "none")):
+    unknown: list[Callable[[], Any]] = [
+        lambda: hl.get_workflow_campaign(loc, "none"),
+        lambda: hl.get_bulk_action_campaign(loc, "none"),
+        lambda: hl.get_campaign_stats(loc, "bulk-actions", "none")]
+    for call in unknown:
         with pytest.raises(NotFound):
             call()
 
 
-def _days_ago(mock: Any, days: int) -> str:
+def _days_ago(mock: HighLevelMock, days: int) -> str:
     when = datetime.fromtimestamp(mock.clock.now() - days * 86_400, tz=timezone.utc)
     return when.isoformat().replace("+00:00", "Z")

@@ -1,64 +1,45 @@
-"""HighLevel Email API v3 (`Version: v3`): templates, email campaigns and their statistics.
-
-Facts: ../shared/api-facts/highlevel.md §5.6 and the official spec `apps/v3/emails-v3.json`;
-decisions in the contract's info.description (section "Email API v3").
+"""The v3 Email API (`Version: v3`; docs/vendors/highlevel.md §5.6 and the official spec
+`apps/v3/emails-v3.json`): templates and folders, email campaigns, statistics, and the
+read-only workflow campaigns and bulk actions. Decisions: contracts/highlevel.yaml, V1-V11
+("Email API v3: decisions for the fake").
 
 - Templates live in the same store as the builder's (GET /emails/builder lists a template
   made here, and the other way round); folders are templates of type `folder`.
 - An email campaign is a draft until scheduled (draft, cancelled or paused only, else 409);
-  when the clock reaches its send time it is rendered per recipient (Liquid merge fields:
-  `{{contact.first_name}}`) into the outbox, and its statistics count what went out.
+  when the clock reaches its send time it is rendered per recipient (jobs.py, render.py)
+  into the outbox, and its statistics count what went out.
 - Workflow campaigns and bulk actions are read-only views over the fixtures.
 """
 from __future__ import annotations
 
 import math
 import zoneinfo
-from datetime import datetime, timezone
 from functools import cache
 from html import escape
 from typing import Any
 
-import liquid
-
-from ...core import Call, HttpError, iso, json_reply
-from .api import (
-    NOT_FOUND,
-    api,
-    count,
-    fail,
-    location_of,
-    matches,
-    preview_url,
-    remove_template,
-    unprocessable,
-    window,
-)
-from .state import (
+from ....core import iso, op
+from ..errors import NO_CONTENT, NOT_DRAFT, NOT_FOUND, conflict, unprocessable
+from ..jobs import UNIT_SECONDS, cancel_sends, schedule_send
+from ..model import (
+    CAMPAIGN_CONTENT_PATH,
+    ApiCall,
     BulkAction,
     Campaign,
-    Contact,
     Location,
     Stats,
     Template,
     WorkflowCampaign,
-    World,
+    count,
+    matches,
+    parse_time,
+    preview_url,
+    remove_template,
+    resolve_recipients,
+    window,
 )
 
-CAMPAIGN_CONTENT_PATH = "/_sandbox/emails/campaigns/{campaign_id}"
 SCHEDULABLE = ("draft", "cancelled", "paused")
-UNIT_SECONDS = {"minutes": 60.0, "hours": 3600.0, "days": 86_400.0}
-SEGMENT_ENGAGED = {"engaged_last_7_days", "engaged_last_30_days", "engaged_last_60_days",
-                   "engaged_last_5_campaigns"}
-NOT_DRAFT = (400, "Only draft campaigns can be updated", "Bad Request")
-NO_CONTENT = (400, "Campaign has no content", "Bad Request")
-
-_liquid = liquid.Environment()
-
-
-def conflict(message: str) -> HttpError:
-    return HttpError(json_reply(409, {"statusCode": 409, "message": message,
-                                      "error": "Conflict"}))
 
 
 @cache
@@ -71,16 +52,6 @@ def check_time_zone(value: str) -> None:
         raise unprocessable("timeZone must be a valid IANA time zone")
 
 
-def parse_date(value: str, name: str) -> float:
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=timezone.utc)
-        return dt.astimezone(timezone.utc).timestamp()
-    except (ValueError, OverflowError):
-        raise unprocessable(f"{name} must be a valid ISO 8601 date string") from None
-
-
 def together(body: dict[str, Any]) -> None:
     """`editorContent` and `editorType` travel together (class-validator wording)."""
     if ("editorContent" in body) != ("editorType" in body):
@@ -88,7 +59,7 @@ def together(body: dict[str, Any]) -> None:
         raise unprocessable(f"{missing} should not be empty")
 
 
-def trace(call: Call[World]) -> str:
+def trace(call: ApiCall) -> str:
     return call.world.trace_id()
 
 
@@ -96,7 +67,7 @@ def trace(call: Call[World]) -> str:
 def find_email_template(loc: Location, template_id: str, *, folders: bool = False) -> Template:
     template = loc.templates.by("id", template_id)
     if template is None or (template.template_type == "folder" and not folders):
-        raise fail(NOT_FOUND)
+        raise NOT_FOUND()
     return template
 
 
@@ -105,30 +76,30 @@ def folder_id(loc: Location, value: str | None) -> str:
     if value:
         find_folder = loc.templates.by("id", value)
         if find_folder is None or find_folder.template_type != "folder":
-            raise fail(NOT_FOUND)
+            raise NOT_FOUND()
     return value or ""
 
 
-def new_template(call: Call[World], **fields: Any) -> Template:
-    loc, world, now = location_of(call), call.world, call.clock.now()
+def new_template(call: ApiCall, **fields: Any) -> Template:
+    loc, world, now = call.tenant.location, call.world, call.clock.now()
     template = Template(rid=loc.templates.next_id(), id=world.short_id(), version="2",
                         date_added=now, last_updated=now, **fields)
     loc.templates.put(template.rid, template)
     return template
 
 
-def created_json(call: Call[World], t: Template) -> dict[str, Any]:
+def created_json(call: ApiCall, t: Template) -> dict[str, Any]:
     out = {"id": t.id, "name": t.name, "editorType": t.editor_type_v3,
            "isPlainText": t.is_plain_text, "fromName": t.from_name, "fromEmail": t.from_email,
            "subjectLine": t.subject_line, "previewText": t.preview_text,
-           "previewUrl": preview_url(call, t), "createdAt": iso(t.date_added),
+           "previewUrl": preview_url(call.base_url, t), "createdAt": iso(t.date_added),
            "updatedAt": iso(t.last_updated), "traceId": trace(call)}
     if t.parent_id:
         out["parentFolderId"] = t.parent_id
     return out
 
 
-def list_item(call: Call[World], loc: Location, t: Template) -> dict[str, Any]:
+def list_item(call: ApiCall, loc: Location, t: Template) -> dict[str, Any]:
     out: dict[str, Any] = {"id": t.id, "name": t.name, "createdAt": iso(t.date_added),
                            "updatedAt": iso(t.last_updated)}
     if t.template_type == "folder":
@@ -136,16 +107,16 @@ def list_item(call: Call[World], loc: Location, t: Template) -> dict[str, Any]:
         out.update(type="folder", childCount=children, hasChildren=children > 0)
     else:
         out.update(type="template", isPlainText=t.is_plain_text,
-                   previewUrl=preview_url(call, t), editorType=t.editor_type_v3)
+                   previewUrl=preview_url(call.base_url, t), editorType=t.editor_type_v3)
     if t.parent_id:
         out["parentFolderId"] = t.parent_id
     return out
 
 
-@api.handler("create_email_template")
-def create_email_template(call: Call[World]) -> tuple[int, Any]:
+@op("create_email_template")
+def create_email_template(call: ApiCall) -> tuple[int, Any]:
     body = call.body
-    parent = folder_id(location_of(call), body.get("parentFolderId"))
+    parent = folder_id(call.tenant.location, body.get("parentFolderId"))
     template = new_template(
         call, name=body["name"], template_type="html", updated_by=body.get("userId", ""),
         parent_id=parent, is_plain_text=body["editorType"] == "text",
@@ -155,24 +126,24 @@ def create_email_template(call: Call[World]) -> tuple[int, Any]:
     return 201, created_json(call, template)
 
 
-@api.handler("list_email_templates")
-def list_email_templates(call: Call[World]) -> dict[str, Any]:
-    loc, q = location_of(call), call.params
+@op("list_email_templates")
+def list_email_templates(call: ApiCall) -> dict[str, Any]:
+    loc, q = call.tenant.location, call.params
     folder, include = q.get("folderId"), q.get("include", "all")
     rows = [t for t in loc.templates
             if t.archived == q.get("archived", False) and matches(t.name, q.get("search"))
             and (folder is None or t.parent_id == ("" if folder == "root" else folder))
             and (include == "all" or (t.template_type == "folder") == (include == "folders"))]
     rows.sort(key=lambda t: (t.last_updated, t.rid), reverse=q.get("sortOrder") != "asc")
-    page = window(rows, count(call, "offset"), count(call, "limit", 10))
+    page = window(rows, count(q, "offset"), count(q, "limit", 10))
     return {"items": [list_item(call, loc, t) for t in page], "total": len(rows),
             "traceId": trace(call)}
 
 
-@api.handler("import_email_template")
-def import_email_template(call: Call[World]) -> tuple[int, Any]:
+@op("import_email_template")
+def import_email_template(call: ApiCall) -> tuple[int, Any]:
     body = call.body
-    parent = folder_id(location_of(call), body.get("parentFolderId"))
+    parent = folder_id(call.tenant.location, body.get("parentFolderId"))
     provider, url = body["importProvider"], body["importUrl"]
     # No network in the sandbox: the content names what would have been fetched.
     html = (f"<!-- imported from {escape(provider)}: {escape(url)} -->"
@@ -184,21 +155,21 @@ def import_email_template(call: Call[World]) -> tuple[int, Any]:
     return 201, created_json(call, template)
 
 
-@api.handler("create_template_folder")
-def create_template_folder(call: Call[World]) -> tuple[int, Any]:
+@op("create_template_folder")
+def create_template_folder(call: ApiCall) -> tuple[int, Any]:
     folder = new_template(call, name=call.body["name"], template_type="folder",
                           updated_by=call.body.get("userId", ""))
     return 201, {"id": folder.id, "name": folder.name, "createdAt": iso(folder.date_added),
                  "updatedAt": iso(folder.last_updated), "traceId": trace(call)}
 
 
-@api.handler("get_email_template")
-def get_email_template(call: Call[World]) -> dict[str, Any]:
-    t = find_email_template(location_of(call), call.params["templateId"])
+@op("get_email_template")
+def get_email_template(call: ApiCall) -> dict[str, Any]:
+    t = find_email_template(call.tenant.location, call.params["templateId"])
     out = {"id": t.id, "name": t.name, "editorType": t.editor_type_v3,
            "isPlainText": t.is_plain_text, "fromName": t.from_name, "fromEmail": t.from_email,
            "subject": t.subject_line, "previewText": t.preview_text,
-           "editorContentUrl": preview_url(call, t), "deleted": False,
+           "editorContentUrl": preview_url(call.base_url, t), "deleted": False,
            "createdAt": iso(t.date_added), "updatedAt": iso(t.last_updated),
            "traceId": trace(call)}
     if t.parent_id:
@@ -211,9 +182,9 @@ TEMPLATE_FIELDS = {"name": "name", "previewText": "preview_text", "subjectLine":
                    "userId": "updated_by"}
 
 
-@api.handler("update_email_template")
-def update_email_template(call: Call[World]) -> dict[str, Any]:
-    loc, body = location_of(call), call.body
+@op("update_email_template")
+def update_email_template(call: ApiCall) -> dict[str, Any]:
+    loc, body = call.tenant.location, call.body
     together(body)
     t = find_email_template(loc, call.params["templateId"])
     parent = t.parent_id
@@ -229,7 +200,7 @@ def update_email_template(call: Call[World]) -> dict[str, Any]:
     t.last_updated = call.clock.now()
     out = {"id": t.id, "name": t.name, "archived": t.archived, "fromName": t.from_name,
            "fromEmail": t.from_email, "subjectLine": t.subject_line,
-           "previewText": t.preview_text, "previewUrl": preview_url(call, t),
+           "previewText": t.preview_text, "previewUrl": preview_url(call.base_url, t),
            "editorType": t.editor_type_v3, "isPlainText": t.is_plain_text,
            "updatedAt": iso(t.last_updated), "createdAt": iso(t.date_added),
            "traceId": trace(call)}
@@ -238,9 +209,9 @@ def update_email_template(call: Call[World]) -> dict[str, Any]:
     return out
 
 
-@api.handler("delete_email_template")
-def delete_email_template(call: Call[World]) -> dict[str, Any]:
-    loc = location_of(call)
+@op("delete_email_template")
+def delete_email_template(call: ApiCall) -> dict[str, Any]:
+    loc = call.tenant.location
     remove_template(loc, find_email_template(loc, call.params["templateId"], folders=True))
     return {"deleted": True, "traceId": trace(call)}
 
@@ -249,20 +220,20 @@ def delete_email_template(call: Call[World]) -> dict[str, Any]:
 def find_campaign(loc: Location, campaign_id: str) -> Campaign:
     campaign = loc.campaigns.by("id", campaign_id)
     if campaign is None:
-        raise fail(NOT_FOUND)
+        raise NOT_FOUND()
     return campaign
 
 
-def campaign_json(call: Call[World], c: Campaign) -> dict[str, Any]:
+def campaign_json(call: ApiCall, c: Campaign) -> dict[str, Any]:
     return {"id": c.id, "source": "email-campaigns", "sourceId": c.source_id, "name": c.name,
             "status": c.status, "campaignType": "email", "campaignCategory": "regular",
             "deleted": False, "createdAt": iso(c.created_at), "updatedAt": iso(c.updated_at),
             "traceId": trace(call)}
 
 
-@api.handler("create_email_campaign")
-def create_email_campaign(call: Call[World]) -> tuple[int, Any]:
-    loc, body, world = location_of(call), call.body, call.world
+@op("create_email_campaign")
+def create_email_campaign(call: ApiCall) -> tuple[int, Any]:
+    loc, body, world = call.tenant.location, call.body, call.world
     check_time_zone(body["timeZone"])
     template = find_email_template(loc, body["templateId"]) if "templateId" in body else None
     content = body.get("editorContent", template.html if template else "")
@@ -281,23 +252,23 @@ def create_email_campaign(call: Call[World]) -> tuple[int, Any]:
     return 201, campaign_json(call, campaign)
 
 
-@api.handler("list_email_campaigns")
-def list_email_campaigns(call: Call[World]) -> dict[str, Any]:
-    loc, q = location_of(call), call.params
+@op("list_email_campaigns")
+def list_email_campaigns(call: ApiCall) -> dict[str, Any]:
+    loc, q = call.tenant.location, call.params
     status = q.get("status", "all")
     rows = [c for c in loc.campaigns
             if (status == "all" or c.status == status) and matches(c.name, q.get("search"))]
     rows.sort(key=lambda c: (c.created_at, c.rid), reverse=True)
-    page = window(rows, count(call, "offset"), count(call, "limit", 10))
+    page = window(rows, count(q, "offset"), count(q, "limit", 10))
     items = [campaign_json(call, c) for c in page]
     for item in items:
         del item["traceId"]
     return {"campaigns": items, "total": len(rows), "traceId": trace(call)}
 
 
-@api.handler("get_email_campaign")
-def get_email_campaign(call: Call[World]) -> dict[str, Any]:
-    c = find_campaign(location_of(call), call.params["campaignId"])
+@op("get_email_campaign")
+def get_email_campaign(call: ApiCall) -> dict[str, Any]:
+    c = find_campaign(call.tenant.location, call.params["campaignId"])
     return {**campaign_json(call, c), "editorType": c.editor_type,
             "isPlainText": c.editor_type == "text",
             "editorContentUrl": call.base_url + CAMPAIGN_CONTENT_PATH.format(campaign_id=c.id),
@@ -305,13 +276,13 @@ def get_email_campaign(call: Call[World]) -> dict[str, Any]:
             "replyToAddress": c.reply_to, "previewText": c.preview_text}
 
 
-@api.handler("update_email_campaign")
-def update_email_campaign(call: Call[World]) -> dict[str, Any]:
+@op("update_email_campaign")
+def update_email_campaign(call: ApiCall) -> dict[str, Any]:
     body = call.body
     together(body)
-    c = find_campaign(location_of(call), call.params["campaignId"])
+    c = find_campaign(call.tenant.location, call.params["campaignId"])
     if c.status != "draft":
-        raise fail(NOT_DRAFT)
+        raise NOT_DRAFT()
     if "name" in body:
         c.name = body["name"]
     if "editorContent" in body:
@@ -322,22 +293,16 @@ def update_email_campaign(call: Call[World]) -> dict[str, Any]:
     return campaign_json(call, c)
 
 
-@api.handler("delete_campaign")
-def delete_campaign(call: Call[World]) -> dict[str, Any]:
-    loc = location_of(call)
+@op("delete_campaign")
+def delete_campaign(call: ApiCall) -> dict[str, Any]:
+    loc = call.tenant.location
     c = find_campaign(loc, call.params["campaignId"])
     cancel_sends(call.world, c)
     loc.campaigns.delete(c.rid)
     return {"deleted": True, "traceId": trace(call)}
 
 
-def cancel_sends(world: World, c: Campaign) -> None:
-    for job in c.jobs:
-        world.services.jobs.cancel(job)
-    c.jobs.clear()
-
-
-# -- scheduling and sending -------------------------------------------------------------------
+# -- scheduling (the sending is in jobs.py) --------------------------------------------------
 def check_schedule_body(body: dict[str, Any]) -> None:
     """The DTO's conditional rules (checked before the campaign is looked at)."""
     check_time_zone(body["timeZone"])
@@ -362,19 +327,6 @@ def check_schedule_body(body: dict[str, Any]) -> None:
         raise unprocessable(*problems)
 
 
-def resolve_recipients(loc: Location, spec: dict[str, Any]) -> list[str]:
-    """Contact ids a recipients selector names, in the location's order."""
-    kind = spec["type"]
-    if kind == "contact":
-        wanted = set(spec["contactIds"])
-        return [c.id for c in loc.contacts if c.id in wanted]
-    if kind == "tag":
-        tags = set(spec["tagIds"])
-        return [c.id for c in loc.contacts if tags & set(c.tags)]
-    engaged = spec["segment"] in SEGMENT_ENGAGED
-    return [c.id for c in loc.contacts if c.engaged == engaged]
-
-
 def check_recipients(loc: Location, spec: dict[str, Any]) -> None:
     if spec["type"] == "contact" and any(loc.contacts.by("id", i) is None
                                          for i in spec["contactIds"]):
@@ -383,25 +335,25 @@ def check_recipients(loc: Location, spec: dict[str, Any]) -> None:
         raise unprocessable("recipients.tagIds must be tags of this location")
 
 
-def send_time(call: Call[World], body: dict[str, Any]) -> float:
+def send_time(call: ApiCall, body: dict[str, Any]) -> float:
     kind, now = body["scheduleType"], float(call.clock.now())
     if kind == "immediate":
         return now
     if kind == "rss":
         first = body["rssConfig"].get("firstExecutionDate")
-        return max(now, parse_date(first, "rssConfig.firstExecutionDate")) if first else now
-    return max(now, parse_date(body["scheduleConfig"]["sendAt"], "scheduleConfig.sendAt"))
+        return max(now, parse_time(first, "rssConfig.firstExecutionDate")) if first else now
+    return max(now, parse_time(body["scheduleConfig"]["sendAt"], "scheduleConfig.sendAt"))
 
 
-@api.handler("schedule_campaign")
-def schedule_campaign(call: Call[World]) -> tuple[int, Any]:
-    loc, body, world = location_of(call), call.body, call.world
+@op("schedule_campaign")
+def schedule_campaign(call: ApiCall) -> tuple[int, Any]:
+    loc, body = call.tenant.location, call.body
     check_schedule_body(body)
     c = find_campaign(loc, call.params["campaignId"])
     if c.status not in SCHEDULABLE:
         raise conflict(f"Campaign in status {c.status} cannot be scheduled")
     if not c.content.strip():
-        raise fail(NO_CONTENT)
+        raise NO_CONTENT()
     check_recipients(loc, body["recipients"])
     at = send_time(call, body)
     meta = body["emailMeta"]
@@ -413,60 +365,8 @@ def schedule_campaign(call: Call[World]) -> tuple[int, Any]:
                     if body["recipients"].get("freezeList") else None)
     c.status = "processing" if body["scheduleType"] == "immediate" else "scheduled"
     c.updated_at = call.clock.now()
-    cancel_sends(world, c)
-    c.jobs.append(world.services.jobs.submit(lambda: send_batch(world, loc, c, 0), at=at,
-                                             name=f"highlevel:campaign:{c.id}"))
+    schedule_send(call.world, loc, c, at)
     return 201, {"campaignId": c.id, "sourceId": c.source_id, "traceId": trace(call)}
-
-
-def send_batch(world: World, loc: Location, c: Campaign, start: int) -> None:
-    """Send the next batch (everyone, unless `batch` is configured), then schedule the rest."""
-    if loc.campaigns.get(c.rid) is not c:  # deleted meanwhile
-        return
-    c.jobs.clear()
-    if c.recipients is None:  # not frozen: whoever matches when it goes out
-        c.recipients = resolve_recipients(loc, c.schedule["recipients"])
-    c.status = "processing"
-    batch = (c.schedule.get("scheduleConfig") or {}).get("batch")
-    size = int(batch["batchSize"]) if batch else len(c.recipients)
-    for contact_id in c.recipients[start:start + size]:
-        contact = loc.contacts.by("id", contact_id)
-        if contact is not None and not contact.dnd:
-            deliver(world, loc, c, contact)
-    now = world.services.clock.now()
-    c.updated_at = now
-    if batch and start + size < len(c.recipients):
-        delay = float(batch["interval"]) * UNIT_SECONDS[batch["intervalUnit"]]
-        c.jobs.append(world.services.jobs.submit(
-            lambda: send_batch(world, loc, c, start + size), at=now + delay,
-            name=f"highlevel:campaign:{c.id}"))
-    else:
-        c.status = "sent"
-
-
-def render(source: str, data: dict[str, Any]) -> str:
-    """HighLevel merge fields (`{{contact.first_name}}`) rendered as Liquid; a template that
-    does not parse goes out as written."""
-    try:
-        return str(_liquid.from_string(source).render(**data))
-    except liquid.exceptions.LiquidError:
-        return source
-
-
-def deliver(world: World, loc: Location, c: Campaign, contact: Contact) -> None:
-    data = {"contact": {"id": contact.id, "first_name": contact.first_name,
-                        "last_name": contact.last_name, "name": contact.name,
-                        "email": contact.email},
-            "location": {"id": loc.id, "name": loc.name}, "campaign": {"name": c.name}}
-    body = render(c.content, data)
-    plain = c.editor_type == "text"
-    world.services.outbox.add(
-        api="highlevel", channel="email", to=contact.email,
-        sender=f"{c.from_name} <{c.from_email}>", subject=render(c.subject, data),
-        html="" if plain else body, text=body if plain else "", template=c.content, data=data,
-        kind="campaign", tenant=loc.id, status="delivered",
-        meta={"campaignId": c.id, "sourceId": c.source_id, "replyTo": c.reply_to})
-    c.stats.counts["delivered"] += 1
 
 
 # -- statistics --------------------------------------------------------------------------------
@@ -476,13 +376,13 @@ def find_source(loc: Location, source: str, source_id: str
                   "bulk-actions": loc.bulk_actions}[source]
     found = table.by("source", source_id) or table.by("id", source_id)
     if found is None:
-        raise fail(NOT_FOUND)
+        raise NOT_FOUND()
     return found  # type: ignore[no-any-return]
 
 
-@api.handler("get_campaign_stats")
-def get_campaign_stats(call: Call[World]) -> dict[str, Any]:
-    loc, p = location_of(call), call.params
+@op("get_campaign_stats")
+def get_campaign_stats(call: ApiCall) -> dict[str, Any]:
+    loc, p = call.tenant.location, call.params
     source, sub = p["source"], p.get("subSourceId")
     if sub is not None and source != "workflow-campaigns":
         raise unprocessable("subSourceId is only valid when source is workflow-campaigns")
@@ -490,7 +390,7 @@ def get_campaign_stats(call: Call[World]) -> dict[str, Any]:
     if isinstance(found, WorkflowCampaign):
         steps = [s for s in found.steps if sub is None or s.id == sub]
         if not steps:
-            raise fail(NOT_FOUND)
+            raise NOT_FOUND()
         stats = Stats()
         for step in steps:
             stats.add(step.stats)
@@ -510,24 +410,24 @@ def workflow_json(w: WorkflowCampaign) -> dict[str, Any]:
             "updatedAt": iso(w.updated_at)}
 
 
-@api.handler("list_workflow_campaigns")
-def list_workflow_campaigns(call: Call[World]) -> dict[str, Any]:
-    loc, q = location_of(call), call.params
+@op("list_workflow_campaigns")
+def list_workflow_campaigns(call: ApiCall) -> dict[str, Any]:
+    loc, q = call.tenant.location, call.params
     rows = [w for w in loc.workflows
             if (not q.get("status") or w.status == q["status"])
             and matches(w.name, q.get("search"))]
     rows.reverse()  # newest first
-    page = window(rows, count(call, "offset"), count(call, "limit", 10))
+    page = window(rows, count(q, "offset"), count(q, "limit", 10))
     return {"campaigns": [workflow_json(w) for w in page], "total": len(rows),
             "traceId": trace(call)}
 
 
-@api.handler("get_workflow_campaign")
-def get_workflow_campaign(call: Call[World]) -> dict[str, Any]:
-    loc = location_of(call)
+@op("get_workflow_campaign")
+def get_workflow_campaign(call: ApiCall) -> dict[str, Any]:
+    loc = call.tenant.location
     w = loc.workflows.by("id", call.params["campaignId"])
     if w is None:
-        raise fail(NOT_FOUND)
+        raise NOT_FOUND()
     steps = []
     for s in w.steps:
         template = loc.templates.by("id", s.template_id)
@@ -537,7 +437,7 @@ def get_workflow_campaign(call: Call[World]) -> dict[str, Any]:
             "updatedAt": iso(w.updated_at)}
         if template is not None:
             step.update(editorType=template.editor_type_v3, isPlainText=template.is_plain_text,
-                        editorContentUrl=preview_url(call, template))
+                        editorContentUrl=preview_url(call.base_url, template))
         steps.append(step)
     return {**workflow_json(w), "subSources": steps, "traceId": trace(call)}
 
@@ -551,34 +451,34 @@ def bulk_json(b: BulkAction) -> dict[str, Any]:
     return out
 
 
-@api.handler("list_bulk_action_campaigns")
-def list_bulk_action_campaigns(call: Call[World]) -> dict[str, Any]:
-    loc, q = location_of(call), call.params
-    since = parse_date(q["dateFrom"], "dateFrom") if "dateFrom" in q else None
-    until = parse_date(q["dateTo"], "dateTo") if "dateTo" in q else None
+@op("list_bulk_action_campaigns")
+def list_bulk_action_campaigns(call: ApiCall) -> dict[str, Any]:
+    loc, q = call.tenant.location, call.params
+    since = parse_time(q["dateFrom"], "dateFrom") if "dateFrom" in q else None
+    until = parse_time(q["dateTo"], "dateTo") if "dateTo" in q else None
     rows = [b for b in loc.bulk_actions
             if (not q.get("status") or b.status == q["status"])
             and matches(b.name, q.get("search"))
             and (since is None or b.created_at >= since)
             and (until is None or b.created_at <= until)]
     rows.sort(key=lambda b: b.created_at, reverse=True)
-    page = window(rows, count(call, "offset"), count(call, "limit", 10))
+    page = window(rows, count(q, "offset"), count(q, "limit", 10))
     items = [{**bulk_json(b), "emailMetadata": {
         "subject": b.subject, "from": f"{b.from_name} <{b.from_email}>", "name": b.from_name,
         "templateId": b.template_id}} for b in page]
     return {"campaigns": items, "total": len(rows), "traceId": trace(call)}
 
 
-@api.handler("get_bulk_action_campaign")
-def get_bulk_action_campaign(call: Call[World]) -> dict[str, Any]:
-    loc = location_of(call)
+@op("get_bulk_action_campaign")
+def get_bulk_action_campaign(call: ApiCall) -> dict[str, Any]:
+    loc = call.tenant.location
     b = loc.bulk_actions.by("id", call.params["campaignId"])
     if b is None:
-        raise fail(NOT_FOUND)
+        raise NOT_FOUND()
     out = {**bulk_json(b), "fromName": b.from_name, "fromEmail": b.from_email,
            "subject": b.subject, "previewText": "", "traceId": trace(call)}
     template = loc.templates.by("id", b.template_id)
     if template is not None:
         out.update(editorType=template.editor_type_v3, isPlainText=template.is_plain_text,
-                   editorContentUrl=preview_url(call, template))
+                   editorContentUrl=preview_url(call.base_url, template))
     return out

@@ -2,17 +2,23 @@
 
 Every record lives in a `Table` of its location, found by its string id through a unique
 index; posts are also unique by `urlSlug` (per location) and grouped by blog and status so a
-filtered, paged list never scans other blogs.
+filtered, paged list never scans other blogs. Below the records: the logic the handlers share
+(paging, matching, dates, recipients), on plain values.
 """
 from __future__ import annotations
 
+import math
 import random
 import string
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, TypeVar
 
-from ...core import Services, Table
+from ...core import Call, Services, Table
+from ..billetto import Source
+from .errors import TYPE_WORDS, unprocessable
 
 VERSIONS = ("2021-07-28", "v3")
 ALL_SCOPES = frozenset({
@@ -265,22 +271,16 @@ class Location:
 
 @dataclass(slots=True)
 class Auth:
-    """Who is calling: set on `call.tenant` by `HighLevelApi.authenticate`."""
+    """Who is calling (the tenant): set on `call.tenant` by `HighLevelApi.authenticate`."""
 
     token: Token
     location: Location
     version: str
 
 
-@dataclass(slots=True)
-class BillettoTarget:
-    id: int
-    url: str
-    secret: str
-
-
 class World:
-    """Every location and token the fake knows, the limits, and the Billetto emitter's state."""
+    """Every location and token the fake knows, the limits, and the Billetto event source
+    that feeds this HighLevel sandbox (its secret, targets and emitted events)."""
 
     def __init__(self, services: Services, seed: int = 0) -> None:
         self.services = services
@@ -289,9 +289,7 @@ class World:
         self.burst_limit = 100
         self.burst_window = 10.0  # seconds
         self.daily_limit = 200_000
-        self.billetto_secret = ""
-        self.billetto_targets: dict[int, BillettoTarget] = {}
-        self.billetto_events: dict[int, dict[str, Any]] = {}  # emitted events, by Billetto id
+        self.billetto = Source("", seed)
         self.seed = seed
         self.rng = random.Random(seed)
         self._object_ids = 0
@@ -323,3 +321,81 @@ class World:
             if found is not None:
                 return loc, found
         return None
+
+
+ApiCall = Call[World, Auth]
+R = TypeVar("R")
+PREVIEW_PATH = "/_sandbox/emails/preview/{template_id}"
+DOWNLOAD_PATH = "/_sandbox/emails/download/{template_id}"
+CAMPAIGN_CONTENT_PATH = "/_sandbox/emails/campaigns/{campaign_id}"
+
+
+# -- paging, matching and dates --------------------------------------------------------------
+def count(params: dict[str, Any], name: str, default: int = 0) -> int:
+    """A paging number from the query (validated >= 0); class-validator refuses NaN/Infinity."""
+    value = params.get(name, default)
+    if not math.isfinite(value):
+        raise unprocessable(f"{name} {TYPE_WORDS['number']}")
+    return int(value)
+
+
+def window(items: Iterable[R], offset: int, limit: int) -> list[R]:
+    """Items offset..offset+limit of an iterable, reading no further than the page."""
+    out = []
+    for i, item in enumerate(items):
+        if i >= offset + limit:
+            break
+        if i >= offset:
+            out.append(item)
+    return out
+
+
+def matches(text: str, term: str | None) -> bool:
+    """`search`/`searchTerm`: a case-insensitive substring (contracts/highlevel.yaml,
+    assumption E)."""
+    return not term or term.lower() in text.lower()
+
+
+def parse_time(value: str, name: str = "publishedAt") -> float:
+    """An ISO-8601 date-time that stays within years 1-9999 once in UTC, else the 422."""
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.astimezone(timezone.utc).timestamp()
+    except (ValueError, OverflowError):
+        raise unprocessable(f"{name} must be a valid ISO 8601 date string") from None
+
+
+# -- templates and recipients ----------------------------------------------------------------
+def preview_url(base_url: str, template: Template) -> str:
+    """The sandbox page rendering a template's saved HTML (D-10); folders have none."""
+    if template.template_type == "folder":
+        return ""
+    return base_url + PREVIEW_PATH.format(template_id=template.id)
+
+
+def remove_template(loc: Location, template: Template) -> None:
+    """Delete a template or folder; a folder's children move to the top level."""
+    loc.templates.delete(template.rid)
+    if template.template_type == "folder":
+        for child in loc.templates:
+            if child.parent_id == template.id:
+                child.parent_id = ""
+
+
+SEGMENT_ENGAGED = {"engaged_last_7_days", "engaged_last_30_days", "engaged_last_60_days",
+                   "engaged_last_5_campaigns"}
+
+
+def resolve_recipients(loc: Location, spec: dict[str, Any]) -> list[str]:
+    """Contact ids a recipients selector names, in the location's order."""
+    kind = spec["type"]
+    if kind == "contact":
+        wanted = set(spec["contactIds"])
+        return [c.id for c in loc.contacts if c.id in wanted]
+    if kind == "tag":
+        tags = set(spec["tagIds"])
+        return [c.id for c in loc.contacts if tags & set(c.tags)]
+    engaged = spec["segment"] in SEGMENT_ENGAGED
+    return [c.id for c in loc.contacts if c.engaged == engaged]

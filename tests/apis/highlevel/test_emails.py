@@ -1,5 +1,6 @@
-"""HighLevel fake, Emails: builder templates (create, save, list, delete, preview) and the
-email schedule. Facts: /work/shared/api-facts/highlevel.md (E1-E5, §5)."""
+"""HighLevel's Emails before v3 (handlers/emails.py): builder templates (create, save, list,
+delete, preview) and the email schedule. Facts: docs/vendors/highlevel.md (E1-E5 of §5,
+D-2 and D-10)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,13 +8,14 @@ from typing import Any
 import pytest
 
 from mailmocks.clients.base import InvalidRequest, NotFound
+from mailmocks.testing.highlevel import Mock as HighLevelMock
 
 NOT_FOUND = {"statusCode": 404, "message": "Not Found",
              "error": "The requested resource was not found"}
 USER = "zYy3YOUuHxgomU1uYJty"
 
 
-def test_list_templates_newest_first_without_archived_ones(highlevel_mock: Any) -> None:
+def test_list_templates_newest_first_without_archived_ones(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     body = hl.fetch_template(loc)
     assert set(body) == {"builders", "traceId"}
@@ -38,7 +40,7 @@ def test_list_templates_newest_first_without_archived_ones(highlevel_mock: Any) 
     assert hl.fetch_template(loc, name="welcome")["builders"] == []
 
 
-def test_create_save_preview_delete(highlevel_mock: Any) -> None:
+def test_create_save_preview_delete(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     created = hl.create_template(loc, "html", name="Ticket confirmation", updated_by=USER)
     assert highlevel_mock.last_status == 201
@@ -67,14 +69,15 @@ def test_create_save_preview_delete(highlevel_mock: Any) -> None:
     assert info.value.body == NOT_FOUND
 
 
-def test_builder_templates_need_dnd_and_imports_need_a_provider(highlevel_mock: Any) -> None:
+def test_builder_templates_need_dnd_and_imports_need_a_provider(
+        highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     tid = hl.create_template(loc, "builder", title="Drag and drop")["redirect"]
     assert hl.fetch_template(loc, limit=1)["builders"][0]["name"] == "Drag and drop"
     with pytest.raises(InvalidRequest) as info:
         hl.update_template(loc, tid, updated_by=USER, html="<p/>", editor_type="builder")
     assert info.value.body["message"][0] == "dnd should not be empty"
-    dnd = {"elements": [], "attrs": {}, "templateSettings": {}}
+    dnd: dict[str, Any] = {"elements": [], "attrs": {}, "templateSettings": {}}
     assert hl.update_template(loc, tid, updated_by=USER, html="<p/>", editor_type="builder",
                               dnd=dnd)["ok"] == "true"
     with pytest.raises(InvalidRequest) as imp:
@@ -91,7 +94,7 @@ def test_builder_templates_need_dnd_and_imports_need_a_provider(highlevel_mock: 
         "property colour should not exist"]
 
 
-def test_save_and_create_errors(highlevel_mock: Any) -> None:
+def test_save_and_create_errors(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     with pytest.raises(NotFound) as info:
         hl.update_template(loc, "noSuchTemplate000000", updated_by=USER, html="<p/>")
@@ -104,7 +107,7 @@ def test_save_and_create_errors(highlevel_mock: Any) -> None:
                                                  "templateId must be a string"]
 
 
-def test_campaign_schedules_with_filters(highlevel_mock: Any) -> None:
+def test_campaign_schedules_with_filters(highlevel_mock: HighLevelMock) -> None:
     hl, loc = highlevel_mock.client(), highlevel_mock.location_id
     active = hl.fetch_campaigns(loc)
     assert set(active) == {"schedules", "total", "traceId"}
@@ -118,7 +121,9 @@ def test_campaign_schedules_with_filters(highlevel_mock: Any) -> None:
                             "templateType", "templateId", "downloadUrl", "isPlainText"}
     by_name = hl.fetch_campaigns(loc, name=first["name"].upper())
     assert [s["id"] for s in by_name["schedules"]] == [first["id"]]
-    email_status = highlevel_mock.location.schedules.by("id", first["id"]).email_status
+    schedule = highlevel_mock.location.schedules.by("id", first["id"])
+    assert schedule is not None
+    email_status = schedule.email_status
     assert first["id"] in [s["id"] for s in hl.fetch_campaigns(
         loc, email_status=email_status)["schedules"]]
     assert hl.fetch_campaigns(loc, email_status="all")["total"] == 5
