@@ -1,6 +1,6 @@
 """Fixture files: parsed, checked against the vendor's schema, expanded, cached, then copied.
 
-One path for every vendor: `load_fixture(path, schema, seed, expand)` reads the YAML, checks
+One path for every vendor: `load_fixture(path, seed, expand, schema)` reads the YAML, checks
 it against the JSON Schema the vendor declares (the engine's own validator, jsonschema-rs:
 fixture files are JSON-shaped data like the contracts, so one library checks both), runs the
 vendor's `expand` (Faker rows, seeded) and caches the result per (file, its modification
@@ -44,13 +44,22 @@ class FixtureSchema:
 
     def check(self, document: Any, source: str) -> None:
         try:
-            for err in self._validator.iter_errors(document):
+            for err in self._validator.iter_errors(_text_keys(document)):
                 where = _path(err.instance_path)
                 raise FixtureError(f"{source}: {where}: {_expected(err)}")
         except ValueError as exc:  # a value JSON has no type for (a !!binary or !!set tag)
             if isinstance(exc, FixtureError):
                 raise
             raise FixtureError(f"{source}: holds a value that is not JSON data ({exc})") from None
+
+
+def _text_keys(value: Any) -> Any:
+    """JSON Schema speaks of string keys; YAML has number keys too (`15867: Kyiv`)."""
+    if isinstance(value, dict):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(v) for v in value]
+    return value
 
 
 def _path(parts: Any) -> str:
