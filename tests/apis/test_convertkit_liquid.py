@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mailmocks.apis.convertkit import render_liquid
+from mailmocks.apis.convertkit.render import render_liquid
 from mailmocks.clients.base import InvalidRequest
 from mailmocks.core.render import RenderLimitError
 
