@@ -63,7 +63,7 @@ class ConvertKitApi(Api[World, Account]):
                        purchases, webhooks)
     checks = CheckSettings(
         excluded_checks={"unsupported_method": "Rails answers a method with no route 404 like "
-                                               "an unknown path (contract assumption), not 405"},
+                                               "an unknown path (§14), not 405"},
         expected_statuses={
             "400": "a purchase without the fields its docs require only in prose; more than "
                    "125 custom fields in one update",

@@ -1,8 +1,9 @@
-"""ConvertKit's error bodies, worded as the vendor words them (docs/vendors/convertkit.md §14).
+"""ConvertKit's error bodies, worded as the vendor words them (§14).
 
 Every error is `{"error": "<title>", "message": "<detail>"}`; the title is the vendor's word
 for the status unless a named error below says otherwise. The 429 is plain text and is built
-by the Api's `rate_limited` hook, not here.
+by the Api's `rate_limited` hook, not here. References (§n, D-n, assumption X) are to
+docs/vendors/convertkit.md.
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 Everything here takes plain values (the world, an account, a subscriber), never the request.
 Shapes (`*_json`) are the vendor's bodies for a record. Subscriber events are POSTed to the
-account's automation rules through `jobs.fire` (references: docs/vendors/convertkit.md).
+account's automation rules through `jobs.fire`. References (§n, D-n, assumption X) are to
+docs/vendors/convertkit.md.
 """
 from __future__ import annotations
 

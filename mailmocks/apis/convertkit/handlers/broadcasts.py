@@ -1,4 +1,5 @@
-"""Broadcasts: drafts, scheduled sends and their stats (docs/vendors/convertkit.md §8).
+"""Broadcasts: drafts, scheduled sends and their stats (§8). References (§n, D-n,
+assumption X) are to docs/vendors/convertkit.md.
 
 A scheduled broadcast goes out when the clock passes `send_at` (jobs.py); one that is
 sending or sent can no longer be changed or deleted (assumption N).

@@ -1,5 +1,5 @@
-"""Custom fields: labels, derived keys, renames and deletes (docs/vendors/convertkit.md §9,
-§12)."""
+"""Custom fields: labels, derived keys, renames and deletes (§9, §12). References (§n, D-n,
+assumption X) are to docs/vendors/convertkit.md."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
-"""Purchases (docs/vendors/convertkit.md §10): created or updated by `transaction_id`,
-unwrapped in answers; an unknown buyer becomes a subscriber (D-11)."""
+"""Purchases (§10): created or updated by `transaction_id`, unwrapped in answers; an unknown
+buyer becomes a subscriber (D-11). References (§n, D-n, assumption X) are to
+docs/vendors/convertkit.md."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
-"""Sequences, "courses" in v3 payloads and in the original paths (docs/vendors/convertkit.md
-§5; the /v3/courses aliases behave the same, assumption L)."""
+"""Sequences, "courses" in v3 payloads and in the original paths (§5; the /v3/courses aliases
+behave the same, assumption L). References (§n, D-n, assumption X) are to
+docs/vendors/convertkit.md."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,5 @@
-"""Subscribers: listing, reading, updating, unsubscribing, their tags
-(docs/vendors/convertkit.md §7)."""
+"""Subscribers: listing, reading, updating, unsubscribing, their tags (§7). References (§n,
+D-n, assumption X) are to docs/vendors/convertkit.md."""
 from __future__ import annotations
 
 from typing import Any

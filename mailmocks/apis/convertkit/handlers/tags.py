@@ -1,4 +1,5 @@
-"""Tags, tagging by email and removing tags (docs/vendors/convertkit.md §6)."""
+"""Tags, tagging by email and removing tags (§6). References (§n, D-n, assumption X) are to
+docs/vendors/convertkit.md."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
-"""Automation hooks, "webhooks" in the v3 docs (docs/vendors/convertkit.md §11): rules that
-POST subscriber or purchase data to a URL when an event happens (deliveries: jobs.fire)."""
+"""Automation hooks, "webhooks" in the v3 docs (§11): rules that POST subscriber or purchase
+data to a URL when an event happens (deliveries: jobs.fire). References (§n, D-n,
+assumption X) are to docs/vendors/convertkit.md."""
 from __future__ import annotations
 
 from typing import Any
