@@ -1,27 +1,36 @@
 """`convertkit_mock`: the credentials of the default account and the thin client, wired."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import MockServer
+
+if TYPE_CHECKING:
+    from ..apis.convertkit.model import Account, World
+    from ..clients.convertkit import ConvertKit
 
 
 class Mock(MockServer):
     api_name = "convertkit"
 
     @property
-    def account(self) -> Any:
+    def world(self) -> World:
+        world: World = self.app.world
+        return world
+
+    @property
+    def account(self) -> Account:
         return self.world.default
 
     @property
     def api_key(self) -> str:
-        return str(self.account.api_key)
+        return self.account.api_key
 
     @property
     def api_secret(self) -> str:
-        return str(self.account.api_secret)
+        return self.account.api_secret
 
-    def client(self, *, public: bool = False, **options: Any) -> Any:
+    def client(self, *, public: bool = False, **options: Any) -> ConvertKit:
         """The thin ConvertKit client, wired to this fake (with the secret unless public)."""
         from ..clients.convertkit import ConvertKit
         options.setdefault("sleep", lambda _s: None)

@@ -1,24 +1,29 @@
-"""ConvertKit's Liquid is data, never code: injection payloads render inertly or are refused,
-and a runaway template fails its broadcast within the render budget."""
+"""ConvertKit's Liquid (render.py) is data, never code: injection payloads render inertly or
+are refused, and a runaway template fails its broadcast within the render budget.
+"""
 from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from mailmocks.apis.convertkit import render_liquid
+from mailmocks.apis.convertkit.render import render_liquid
 from mailmocks.clients.base import InvalidRequest
-from mailmocks.core.render import RenderLimitError
+from mailmocks.core import RenderLimitError
+from mailmocks.testing.convertkit import Mock as ConvertKitMock
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
 CANARY = "mailmocks-liquid-canary"
-# What a leak of Python internals into the output would look like.
+
+
 LEAKS = ("<class", "<function", "<built-in", "<bound", "<module", "object at 0x", "root:x:0",
          "mappingproxy", "__builtins__'")
+
 
 PAYLOADS = [
     "{{ subscriber.__class__ }}",
@@ -74,7 +79,7 @@ def _canary(tmp_path: Path, payload: str) -> tuple[str, Path]:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=[f"p{i}" for i in range(len(PAYLOADS))])
 def test_injection_payload_renders_inertly_or_is_refused(
-        convertkit_mock: Any, payload: str, tmp_path: Path) -> None:
+        convertkit_mock: ConvertKitMock, payload: str, tmp_path: Path) -> None:
     mock, ck = convertkit_mock, convertkit_mock.client()
     text, canary = _canary(tmp_path, payload)
     mock.clock.freeze(T0)
@@ -107,7 +112,8 @@ def test_runaway_loops_stop_within_the_budget() -> None:
         assert isinstance(info.value, RenderLimitError) or "limit" in str(info.value).lower()
 
 
-def test_a_runaway_broadcast_fails_with_its_reason_and_can_be_fixed(convertkit_mock: Any) -> None:
+def test_a_runaway_broadcast_fails_with_its_reason_and_can_be_fixed(
+        convertkit_mock: ConvertKitMock) -> None:
     mock, ck = convertkit_mock, convertkit_mock.client()
     mock.clock.freeze(T0)
     loop = "{% for i in (1..90000) %}{% endfor %}" * 3
@@ -116,7 +122,9 @@ def test_a_runaway_broadcast_fails_with_its_reason_and_can_be_fixed(convertkit_m
     mock.clock.advance(2)
     stats = ck.get_broadcast_stats(bid)["broadcast"]["stats"]
     assert stats["status"] == "failed" and stats["recipients"] == 0
-    assert "100,000 loop iterations" in mock.world.default.broadcasts.get(bid).error
+    failed = mock.world.default.broadcasts.get(bid)
+    assert failed is not None and failed.error is not None
+    assert "100,000 loop iterations" in failed.error
     assert mock.outbox.messages("convertkit", kind="broadcast") == []
     # the lifecycle allows fixing it: edited and rescheduled, it goes out
     ck.update_broadcast(bid, content="<p>fixed</p>", send_at="2026-03-01T12:00:05Z")
@@ -132,7 +140,7 @@ def test_a_runaway_render_never_stalls_the_other_apis() -> None:
 
     box = Sandbox(["convertkit", "botamp"], strict=True)
     with LiveServer(box) as server:
-        ck = make_mock("convertkit", root=server.url, sandbox=box)
+        ck = make_mock(ConvertKitMock, root=server.url, sandbox=box)
         client = ck.client()
         heavy = "{% for i in (1..4000) %}{% endfor %}"  # ~10 ms a recipient, 273 recipients
         bid = client.create_broadcast(subject="Heavy", content=heavy)["broadcast"]["id"]
