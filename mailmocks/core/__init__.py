@@ -22,6 +22,9 @@ from .http import (
 )
 from .jobs import Job, Jobs
 from .journal import Entry, Journal
+from .liquid import FAILURES as LIQUID_FAILURES
+from .liquid import render_each as liquid_render_each
+from .liquid import syntax_error as liquid_syntax_error
 from .outbox import Message, Outbox
 from .ratelimit import Decision, Policy
 from .render import Budget, Limits, Renderer, RenderLimitError
@@ -31,10 +34,11 @@ from .store import Conflict, Page, Table, paginate
 from .webhooks import Delivery, Webhooks
 
 __all__ = [
-    "STORED_HTML_HEADERS", "Api", "ApiApp", "Budget", "Call", "CheckSettings", "Clock", "Conflict",
-    "Contract", "ContractViolation", "Decision", "Delivery", "Entry", "Fault", "Faults",
-    "FixtureError", "FixtureSchema", "Handler", "HttpError", "Job", "Jobs", "Journal", "Limits",
-    "Message", "Operation", "Outbox", "Page", "Policy", "Problem", "RenderLimitError", "Renderer",
-    "Reply", "Services", "Table", "Webhooks", "Window", "contract_path", "fixture_path", "iso",
-    "json_reply", "load_fixture", "no_content", "op", "paginate", "stored_html", "text_reply",
+    "LIQUID_FAILURES", "STORED_HTML_HEADERS", "Api", "ApiApp", "Budget", "Call", "CheckSettings",
+    "Clock", "Conflict", "Contract", "ContractViolation", "Decision", "Delivery", "Entry", "Fault",
+    "Faults", "FixtureError", "FixtureSchema", "Handler", "HttpError", "Job", "Jobs", "Journal",
+    "Limits", "Message", "Operation", "Outbox", "Page", "Policy", "Problem", "RenderLimitError",
+    "Renderer", "Reply", "Services", "Table", "Webhooks", "Window", "contract_path",
+    "fixture_path", "iso", "json_reply", "liquid_render_each", "liquid_syntax_error",
+    "load_fixture", "no_content", "op", "paginate", "stored_html", "text_reply",
 ]

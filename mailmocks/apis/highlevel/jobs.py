@@ -5,8 +5,10 @@ advanced or the jobs drained; served, the sandbox's ticker runs what falls due.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .model import Campaign, Contact, Location, Post, World, resolve_recipients
-from .render import merge_data, render
+from .render import merge_data, render_all
 
 UNIT_SECONDS = {"minutes": 60.0, "hours": 3600.0, "days": 86_400.0}
 
@@ -47,7 +49,7 @@ def cancel_sends(world: World, c: Campaign) -> None:
     c.jobs.clear()
 
 
-def send_batch(world: World, loc: Location, c: Campaign, start: int) -> None:
+async def send_batch(world: World, loc: Location, c: Campaign, start: int) -> None:
     """Send the next batch (everyone, unless `batch` is configured), then schedule the rest."""
     if loc.campaigns.get(c.rid) is not c:  # deleted meanwhile
         return
@@ -57,10 +59,13 @@ def send_batch(world: World, loc: Location, c: Campaign, start: int) -> None:
     c.status = "processing"
     batch = (c.schedule.get("scheduleConfig") or {}).get("batch")
     size = int(batch["batchSize"]) if batch else len(c.recipients)
-    for contact_id in c.recipients[start:start + size]:
-        contact = loc.contacts.by("id", contact_id)
-        if contact is not None and not contact.dnd:
-            deliver(world, loc, c, contact)
+    contacts = [contact for contact_id in c.recipients[start:start + size]
+                if (contact := loc.contacts.by("id", contact_id)) is not None and not contact.dnd]
+    datas = [merge_data(loc, c, contact) for contact in contacts]
+    # on a worker thread when served: a heavy template never holds the other APIs
+    rendered = await world.services.render(render_all, c.content, c.subject, datas)
+    for contact, data, (body, subject) in zip(contacts, datas, rendered, strict=True):
+        deliver(world, loc, c, contact, data, body, subject)
     now = world.services.clock.now()
     c.updated_at = now
     if batch and start + size < len(c.recipients):
@@ -72,14 +77,13 @@ def send_batch(world: World, loc: Location, c: Campaign, start: int) -> None:
         c.status = "sent"
 
 
-def deliver(world: World, loc: Location, c: Campaign, contact: Contact) -> None:
+def deliver(world: World, loc: Location, c: Campaign, contact: Contact, data: dict[str, Any],
+            body: str, subject: str) -> None:
     """One rendered email into the outbox; the campaign's statistics count it."""
-    data = merge_data(loc, c, contact)
-    body = render(c.content, data)
     plain = c.editor_type == "text"
     world.services.outbox.add(
         api="highlevel", channel="email", to=contact.email,
-        sender=f"{c.from_name} <{c.from_email}>", subject=render(c.subject, data),
+        sender=f"{c.from_name} <{c.from_email}>", subject=subject,
         html="" if plain else body, text=body if plain else "", template=c.content, data=data,
         kind="campaign", tenant=loc.id, status="delivered",
         meta={"campaignId": c.id, "sourceId": c.source_id, "replyTo": c.reply_to})

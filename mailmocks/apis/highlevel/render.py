@@ -1,21 +1,31 @@
 """HighLevel merge fields (`{{contact.first_name}}`, `{{location.name}}`, `{{campaign.name}}`),
-rendered as Liquid; a template that does not parse goes out as written."""
+rendered with the engine's bounded Liquid; a template that does not parse, or goes over the
+render budget, goes out as written."""
 from __future__ import annotations
 
 from typing import Any
 
-import liquid
-
+from ...core import LIQUID_FAILURES, liquid_render_each
 from .model import Campaign, Contact, Location
 
-_liquid = liquid.Environment()
 
-
-def render(source: str, data: dict[str, Any]) -> str:
-    try:
-        return str(_liquid.from_string(source).render(**data))
-    except liquid.exceptions.LiquidError:
-        return source
+def render_all(content: str, subject: str, recipients: list[dict[str, Any]]
+               ) -> list[tuple[str, str]]:
+    """(content, subject) for each recipient; each part that fails stays as written."""
+    try:  # the common case: both parse once, every recipient renders
+        return [(body, sub) for body, sub in liquid_render_each([content, subject], recipients)]
+    except LIQUID_FAILURES:
+        pass
+    out = []
+    for data in recipients:
+        parts = []
+        for source in (content, subject):
+            try:
+                parts.append(liquid_render_each([source], [data])[0][0])
+            except LIQUID_FAILURES:
+                parts.append(source)
+        out.append((parts[0], parts[1]))
+    return out
 
 
 def merge_data(loc: Location, campaign: Campaign, contact: Contact) -> dict[str, Any]:

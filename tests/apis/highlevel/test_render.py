@@ -2,8 +2,14 @@
 campaign; a template that does not parse goes out as written."""
 from __future__ import annotations
 
+from typing import Any
+
 from mailmocks.apis.highlevel.model import Campaign, Contact, Location
-from mailmocks.apis.highlevel.render import merge_data, render
+from mailmocks.apis.highlevel.render import merge_data, render_all
+
+
+def render(source: str, data: dict[str, Any]) -> str:
+    return render_all(source, "", [data])[0][0]
 
 
 def test_merge_fields_name_the_contact_location_and_campaign() -> None:
@@ -22,3 +28,10 @@ def test_merge_fields_name_the_contact_location_and_campaign() -> None:
 def test_a_template_that_does_not_parse_goes_out_as_written() -> None:
     for broken in ("Hi {{contact.first_name", "{% if %}x{% endif %}", "{% nope %}"):
         assert render(broken, {}) == broken
+
+
+def test_a_runaway_template_goes_out_as_written_within_the_budget() -> None:
+    loop = "{% for i in (1..90000) %}{% endfor %}" * 3
+    [(body, subject)] = render_all(loop, "Hi {{contact.first_name}}",
+                                   [{"contact": {"first_name": "Maja"}}])
+    assert body == loop and subject == "Hi Maja"
