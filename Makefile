@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench clean
+.PHONY: serve test check lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/mailmocks serve
 
-test: $(STAMP)
+# The structure first (style, types, layer rules), then the whole suite.
+lint: $(STAMP)
+	$(BIN)/ruff check mailmocks tests bench
+	$(BIN)/mypy mailmocks tests
+	$(BIN)/lint-imports --no-cache
+
+test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -39,6 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     serving.add_argument("--strict", action="store_true",
                          help="check every response against the contract (as the tests do)")
     serving.set_defaults(run=serve)
+    scaffold = sub.add_parser(
+        "new-api", help="add a sixth API: contract, fixtures, fake, client, mock and tests",
+        description="Write the files of a new API in the shape every vendor has (a working "
+                    "`items` resource to start from) and register it. Run at the top of a "
+                    "mailmocks checkout; the generated tests pass on the first run.")
+    scaffold.add_argument("name", help="the API's name: lower-case letters and digits "
+                                       "(its URL prefix and package)")
+    scaffold.add_argument("--root", default=".", help="the checkout (default: here)")
+    scaffold.set_defaults(run=new_api)
     for name in apis.names():  # the verbs an API adds (for itself or an event source)
         for verb, runner in apis.load(name).add_commands(sub).items():
             sub.choices[verb].set_defaults(run=runner)
@@ -49,6 +58,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     return run(args)
+
+
+def new_api(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .scaffold import ScaffoldError
+    from .scaffold import new_api as write
+
+    root = Path(args.root)
+    try:
+        written = write(root, args.name)
+    except ScaffoldError as exc:
+        print(f"mailmocks: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"  wrote {path.relative_to(root)}")
+    print(f"\nNext: .venv/bin/python -m pytest tests/apis/{args.name} -q, then describe the "
+          f"vendor's real operations in contracts/{args.name}.yaml")
+    return 0
 
 
 def is_loopback(host: str) -> bool:

@@ -1,34 +1,13 @@
 """The inbox page in a real headless Chromium: a confirmation email shown, previewed, followed."""
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from mailmocks.testing.convertkit import Mock as ConvertKitMock
 
-CHROMIUM = os.environ.get("MAILMOCKS_CHROMIUM", "/usr/bin/chromium")
-# As this machine's own checks start it: no sandbox as root, nothing phoning home.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"no Chromium at {CHROMIUM} (.ci/run installs Debian's chromium)"),
-]
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser.new_page()
-        browser.close()
+pytestmark = pytest.mark.slow  # the `page` fixture (tests/conftest.py) skips without Chromium
 
 
 def test_confirmation_email_is_listed_previewed_and_its_link_works(

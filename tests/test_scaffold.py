@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mailmocks.scaffold import ScaffoldError, new_api, plan
+from mailmocks.cli import main
+from mailmocks.scaffold import ScaffoldError, plan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,11 +31,12 @@ def checkout(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_a_generated_api_passes_its_tests_unchanged(tmp_path: Path) -> None:
+def test_a_generated_api_passes_its_tests_unchanged(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     root = checkout(tmp_path)
     core_before = {p: p.read_bytes() for p in (root / "mailmocks" / "core").rglob("*.py")}
-    written = new_api(root, "widgets")
-    assert root / "mailmocks" / "apis" / "widgets" / "__init__.py" in written
+    assert main(["new-api", "widgets", "--root", str(root)]) == 0
+    assert "wrote mailmocks/apis/widgets/__init__.py" in capsys.readouterr().out
     assert '"widgets": "mailmocks.apis.widgets:api"' in (
         root / "mailmocks" / "apis" / "__init__.py").read_text()
     assert {p: p.read_bytes() for p in (root / "mailmocks" / "core").rglob("*.py")} == \
@@ -64,3 +66,4 @@ def test_bad_names_and_places_are_one_line(tmp_path: Path) -> None:
         plan(tmp_path, "widgets")
     with pytest.raises(ScaffoldError, match="exists already"):
         plan(ROOT, "botamp")
+    assert main(["new-api", "Nope!", "--root", str(ROOT)]) == 2

@@ -7,7 +7,6 @@ fetches at the control surface; none of them changes anything.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -28,14 +27,7 @@ from mailmocks.testing.esputnik import Mock as EsputnikMock
 from mailmocks.testing.highlevel import Mock as HighLevelMock
 from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
-CHROMIUM = os.environ.get("MAILMOCKS_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"no Chromium at {CHROMIUM} (.ci/run installs Debian's chromium)"),
-]
+pytestmark = pytest.mark.slow  # `browser` (tests/conftest.py) skips without Chromium
 
 # Everything it would do if it ran: retitle the page, freeze the clock, inject a fault.
 HOSTILE = (
@@ -52,16 +44,6 @@ def served() -> Iterator[tuple[Sandbox, str]]:
     box = Sandbox(strict=True)
     with LiveServer(box) as server:
         yield box, server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _outbox_id(admin: httpx.Client, api: str, kind: str | None = None) -> int:
