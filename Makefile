@@ -21,8 +21,9 @@ lint: $(STAMP)
 	$(BIN)/mypy mailmocks tests
 	$(BIN)/lint-imports --no-cache
 
+# Both cores: the suite takes half the time it takes serially (plain `pytest` runs serially).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

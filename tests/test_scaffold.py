@@ -41,7 +41,8 @@ def test_a_generated_api_passes_its_tests_unchanged(tmp_path: Path,
         root / "mailmocks" / "apis" / "__init__.py").read_text()
     assert {p: p.read_bytes() for p in (root / "mailmocks" / "core").rglob("*.py")} == \
         core_before
-    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "MAILMOCKS_CONTRACT_APIS": "widgets"}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/apis/widgets",
          "tests/apis/test_bindings.py", "tests/contract", "-k", "widgets or bound",
