@@ -55,7 +55,9 @@ class _Group:
 
 class Table(Generic[T]):
     def __init__(self, *, unique: dict[str, KeyFn] | None = None,
-                 groups: dict[str, KeyFn] | None = None, start_id: int = 1) -> None:
+                 groups: dict[str, KeyFn] | None = None, start_id: int = 1,
+                 maxlen: int | None = None) -> None:
+        self.maxlen = maxlen  # a log-like table keeps only its newest rows
         self._rows: dict[int, T] = {}
         self._ids = itertools.count(start_id)
         self._unique_fns = dict(unique or {})
@@ -92,6 +94,8 @@ class Table(Generic[T]):
             self._groups[name].setdefault(gkey, _Group()).add(rid)
             keys["g:" + name] = gkey
         self._keys[rid] = keys
+        if self.maxlen is not None and len(self._rows) > self.maxlen:
+            self.delete(next(iter(self._rows)))  # the oldest row goes
         return row
 
     def delete(self, rid: int) -> T | None:

@@ -63,3 +63,11 @@ def test_paginate_list_and_empty_totals() -> None:
     page = paginate(list(range(7)), 2, 5)
     assert page.items == [5, 6] and page.total_pages == 2
     assert paginate([], 1, 50).total_pages == 0
+
+
+def test_a_log_like_table_keeps_only_its_newest_rows() -> None:
+    log: Table[dict[str, int]] = Table(groups={"user": lambda r: r["user"]}, maxlen=3)
+    for i in range(1, 6):
+        log.put(log.next_id(), {"id": i, "user": i % 2})
+    assert [r["id"] for r in log] == [3, 4, 5]
+    assert list(log.ids("user", 1)) == [3, 5] and log.count("user", 0) == 1

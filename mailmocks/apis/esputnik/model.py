@@ -21,6 +21,9 @@ from ...core import Call, Services
 DUPLICATE_WINDOW = 60.0  # seconds an identical body is refused for (D-8)
 
 
+MAX_EVENTS = 100_000  # events kept per organisation (the oldest go first)
+
+
 @dataclass(slots=True)
 class Contact:
     id: int
@@ -302,6 +305,8 @@ class Org:
         event = Event(next(self.event_ids), type_key, key_value, params, contact_id, now,
                       version)
         self.events.append(event)
+        if len(self.events) > MAX_EVENTS:  # bounded: the oldest tenth goes at once
+            del self.events[: MAX_EVENTS // 10]
         return event
 
 

@@ -23,6 +23,9 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+MAX_EVENTS = 100_000  # events kept per sandbox (the oldest go first)
+
+
 @dataclass(slots=True)
 class Project:
     id: int
@@ -210,7 +213,9 @@ class World:
                     if u.external_id is not None else None,
                     "anonymous": lambda u: (u.project_id, u.anonymous_id)},
             groups={"project": lambda u: u.project_id})
-        self.events: Table[UserEvent] = Table(groups={"user": lambda e: e.user_id})
+        # bounded like every store that grows with traffic: the newest 100,000 events
+        self.events: Table[UserEvent] = Table(groups={"user": lambda e: e.user_id},
+                                              maxlen=MAX_EVENTS)
         self.subscriptions: Table[Subscription] = Table(groups={"project": lambda s: s.project_id})
         self.user_subscriptions: Table[UserSubscription] = Table(
             unique={"pair": lambda us: (us.user_id, us.subscription_id)},
