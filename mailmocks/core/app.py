@@ -66,6 +66,10 @@ class ApiApp:
         self.router = self._router()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if len(path) > 1 and path.endswith("/"):
+            # Rails, Express, Spring 5 and koa-router route /x/ as /x; Starlette would 307
+            scope = {**scope, "path": path.rstrip("/") or "/"}
         await self.router(scope, receive, send)
 
     # -- routing -----------------------------------------------------------------------

@@ -5,6 +5,8 @@ Nothing here runs per request except the compiled validators themselves.
 from __future__ import annotations
 
 import functools
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,16 +150,24 @@ def _scalar_type(schema: dict[str, Any]) -> str | None:
     return t if isinstance(t, str) else None
 
 
+# ASCII only: Python's int() and float() also read "١" (an Arabic-Indic one), "1_000", " 7",
+# "nan" and "inf", which no vendor framework takes for a number.
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
+_NUMBER = re.compile(r"-?[0-9]{1,309}(\.[0-9]{1,64})?([eE][-+]?[0-9]{1,3})?")
+
+
 def _coerce(raw: str, kind: str | None) -> Any:
-    try:
-        if kind == "integer":
-            value = int(raw)
-            # 64-bit like every JSON stack on the way out; larger stays a string -> 422
-            return value if -(2**63) <= value < 2**63 else raw
-        if kind == "number":
-            return float(raw)
-    except ValueError:
-        return raw
+    if kind == "integer":
+        if not _INTEGER.fullmatch(raw):
+            return raw
+        value = int(raw)
+        # 64-bit like every JSON stack on the way out; larger stays a string -> 422
+        return value if -(2**63) <= value < 2**63 else raw
+    if kind == "number":
+        if not _NUMBER.fullmatch(raw):
+            return raw
+        number = float(raw)
+        return number if math.isfinite(number) else raw
     if kind == "boolean":
         low = raw.lower()
         if low in ("true", "1"):

@@ -238,3 +238,15 @@ def test_operations_expose_scopes_and_extensions() -> None:
     x = Contract(doc).operations["x"]
     assert x.scopes == {"a.read", "a.write", "b"} and x.extensions == {"x-role": "admin"}
     assert x.safe
+
+
+@pytest.mark.parametrize("raw", ["%D9%A1", "1_0", "%201", "+1", "0x1", "1.0", "9" * 40, "1/2"])
+def test_ids_are_ascii_digits_of_a_bounded_size(http: httpx.Client, raw: str) -> None:
+    http.post("/things", json={"name": "a"})
+    assert http.get(f"/things/{raw}").status_code in (404, 422)
+    assert http.get("/things/1").status_code == 200
+
+
+def test_a_trailing_slash_routes_like_the_path_without_it(http: httpx.Client) -> None:
+    http.post("/things/", json={"name": "a"})
+    assert http.get("/things/1/").json() == {"id": 1, "name": "a"}
