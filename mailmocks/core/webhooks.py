@@ -3,12 +3,17 @@
 A delivery never runs inside the request that caused it, so a target that is down or slow
 cannot block or break that request. Vendors supply the payload, optional signing headers
 and their retry schedule.
+
+One bad target cannot starve the others: an attempt has a total deadline (connect, send and
+the whole answer, however slowly it trickles), and at most `per_target` attempts to one
+origin run at once; the rest wait in that origin's queue without holding a worker thread.
 """
 from __future__ import annotations
 
 import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,14 +60,19 @@ class Delivery:
 
 
 class Webhooks:
-    def __init__(self, clock: Clock, jobs: Jobs, journal: Journal, timeout: float = 5.0) -> None:
+    def __init__(self, clock: Clock, jobs: Jobs, journal: Journal, timeout: float = 5.0,
+                 deadline: float = 10.0, per_target: int = 2) -> None:
         self.clock = clock
         self.jobs = jobs
         self.journal = journal
-        self.timeout = timeout
+        self.timeout = timeout  # per phase (connect, write, each read)
+        self.deadline = deadline  # per attempt, all phases together
+        self.per_target = per_target  # attempts to one origin at once
         self._ids = itertools.count(1)
         self._deliveries: list[Delivery] = []
         self._lock = threading.Lock()  # attempts may run on worker threads
+        self._inflight: dict[str, int] = {}
+        self._waiting: dict[str, deque[Delivery]] = {}
         self.transport: httpx.BaseTransport | None = None  # tests may inject one
 
     def send(self, *, api: str, event: str, url: str, payload: Any,
@@ -92,12 +102,54 @@ class Webhooks:
     def clear(self) -> None:
         with self._lock:
             self._deliveries.clear()
+            self._waiting.clear()
 
     def _schedule(self, delivery: Delivery, delay: float) -> None:
         self.jobs.submit(lambda: self._attempt(delivery), delay=delay,
                          name=f"webhook:{delivery.api}:{delivery.event}", io=True)
 
     def _attempt(self, delivery: Delivery) -> None:
+        origin = _origin(delivery.url)
+        with self._lock:
+            if self._inflight.get(origin, 0) >= self.per_target:
+                self._waiting.setdefault(origin, deque()).append(delivery)
+                return  # its turn comes when an attempt to this origin ends
+            self._inflight[origin] = self._inflight.get(origin, 0) + 1
+        try:
+            self._post(delivery)
+        finally:
+            with self._lock:
+                self._inflight[origin] -= 1
+                queue = self._waiting.get(origin)
+                follower = queue.popleft() if queue else None
+            if follower is not None:
+                self._schedule(follower, 0.0)
+
+    def _send_once(self, delivery: Delivery) -> tuple[int, str]:
+        """POST within the attempt's deadline: (status, the answer's first 2,000 characters)."""
+        ends = time.monotonic() + self.deadline
+        phase = httpx.Timeout(min(self.timeout, self.deadline))
+        with httpx.Client(timeout=phase, transport=self.transport, trust_env=False) as client:
+            # a target trickling its status line or headers is cut off by closing the client
+            watchdog = threading.Timer(self.deadline + 1.0, client.close)
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                with client.stream("POST", delivery.url, content=delivery.body,
+                                   headers=delivery.headers) as resp:
+                    kept = bytearray()
+                    for chunk in resp.iter_raw():
+                        if len(kept) < 2000:
+                            kept += chunk[: 2000 - len(kept)]
+                        if time.monotonic() > ends:
+                            raise httpx.ReadTimeout(
+                                f"no complete answer within {self.deadline:g} s",
+                                request=resp.request)
+                    return resp.status_code, kept.decode("utf-8", "replace")
+            finally:
+                watchdog.cancel()
+
+    def _post(self, delivery: Delivery) -> None:
         started = time.perf_counter()
         entry = self.journal.start("webhook", delivery.api, self.clock.now(),
                                    operation=delivery.event, method="POST", path=delivery.url,
@@ -106,12 +158,11 @@ class Webhooks:
         text = ""
         error: str | None = None
         try:
-            with httpx.Client(timeout=self.timeout, transport=self.transport,
-                              trust_env=False) as client:
-                resp = client.post(delivery.url, content=delivery.body, headers=delivery.headers)
-            status, text = resp.status_code, resp.text[:2000]
+            status, text = self._send_once(delivery)
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # the watchdog closed the connection under the read
+            error = f"cut off after {self.deadline:g} s ({type(exc).__name__})"
         self.journal.finish(entry, status, text, (time.perf_counter() - started) * 1000, error)
         with self._lock:
             delivery.attempts.append(Attempt(self.clock.now(), status, text, error))
@@ -125,3 +176,11 @@ class Webhooks:
                 delivery.state = "failed"
         if delivery.state == "pending" and not ok:
             self._schedule(delivery, delivery.retry_delays[tried - 1])
+
+
+def _origin(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return url
+    return f"{parsed.scheme}://{parsed.host}:{parsed.port or ''}"
