@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
@@ -135,6 +135,10 @@ class ApiApp:
             reply = await self._run_handler(call)
         except HttpError as err:
             reply = err.reply
+        except ClientDisconnect:  # gone mid-body: nobody to answer, nothing was done
+            services.journal.finish(entry, None, None, (time.perf_counter() - started) * 1000,
+                                    "client disconnected before the body was read")
+            return Response(status_code=400)
         except Exception as exc:  # a bug in a handler: the vendor's 500, logged
             log.exception("%s %s failed", api.name, op.id)
             if self.strict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any
 
 import httpx
@@ -250,3 +250,32 @@ def test_ids_are_ascii_digits_of_a_bounded_size(http: httpx.Client, raw: str) ->
 def test_a_trailing_slash_routes_like_the_path_without_it(http: httpx.Client) -> None:
     http.post("/things/", json={"name": "a"})
     assert http.get("/things/1/").json() == {"id": 1, "name": "a"}
+
+
+def test_a_client_gone_mid_body_is_journaled_as_such_not_as_a_500(
+        app: ApiApp, services: Services) -> None:
+    import asyncio
+
+    async def go() -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+        messages: Iterator[dict[str, Any]] = iter([
+            {"type": "http.request", "body": b'{"na', "more_body": True},
+            {"type": "http.disconnect"}])
+
+        async def receive() -> dict[str, Any]:
+            return next(messages)
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            sent.append(dict(message))
+
+        scope = {"type": "http", "method": "POST", "path": "/things", "raw_path": b"/things",
+                 "query_string": b"", "root_path": "", "scheme": "http",
+                 "server": ("toy", 80), "headers": [(b"x-key", b"sesame"),
+                                                    (b"content-type", b"application/json")]}
+        await app(scope, receive, send)
+        return sent
+
+    asyncio.run(go())
+    [entry] = services.journal.entries("toy")
+    assert entry.status is None and entry.note == "client disconnected before the body was read"
+    assert app.world == {}
