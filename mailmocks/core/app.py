@@ -102,12 +102,14 @@ class ApiApp:
                                str(request.base_url).rstrip("/"))
         entry = services.journal.start("request", api.name, services.clock.now(),
                                        operation=op.id, method=request.method,
-                                       path=request.url.path, query=dict(request.query_params))
+                                       path=request.url.path, query=dict(request.query_params),
+                                       request_headers=dict(request.headers))
         rate_headers: dict[str, str] = {}
         injected = False  # a fault's answer is deliberate: strict mode leaves it alone
         try:
             fault = services.faults.take(api.name, op.id)
             if fault is not None:
+                entry.fault = fault.describe()
                 if fault.latency:
                     await asyncio.sleep(fault.latency)
                 forced = fault.reply()
@@ -131,6 +133,8 @@ class ApiApp:
                     raise HttpError(api.rate_limited(call, denied))
             problems = self._validate_request(call)
             if problems:
+                entry.problems = [{"location": p.location, "field": p.field,
+                                   "keyword": p.keyword, "message": p.message} for p in problems]
                 raise HttpError(api.invalid(call, problems))
             reply = await self._run_handler(call)
         except HttpError as err:
@@ -150,6 +154,7 @@ class ApiApp:
         if self.strict and not injected:
             self._check_reply(op, reply)
         content = reply.render()
+        entry.response_headers = {"content-type": reply.media_type or "", **reply.headers}
         services.journal.finish(entry, reply.status, content,
                                 (time.perf_counter() - started) * 1000)
         return reply.to_response(content)

@@ -29,6 +29,15 @@ class Fault:
             return Reply(self.status, self.body, dict(self.headers), "text/plain; charset=utf-8")
         return Reply(self.status, self.body, dict(self.headers))
 
+    def describe(self) -> str:
+        """One line for the journal and the request log: which fault, doing what."""
+        parts = [f"fault {self.id}"]
+        if self.status is not None:
+            parts.append(f"answered {self.status}")
+        if self.latency:
+            parts.append(f"delayed {self.latency:g}s")
+        return " ".join(parts)
+
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
 

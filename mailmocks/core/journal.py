@@ -45,6 +45,12 @@ class Entry:
     duration_ms: float | None = None
     note: str | None = None
     request_media: str = ""  # the request's content type, to parse its bytes when read
+    request_headers: dict[str, str] = field(default_factory=dict)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    # every way the request broke the contract (all of them, not only the one the vendor named):
+    # {"location", "field", "keyword", "message"}; empty when it conformed
+    problems: list[dict[str, str]] = field(default_factory=list)
+    fault: str | None = None  # the injected fault that answered or delayed it, described
     clipped: bool = False  # a body was longer than the journal keeps
     size: int = 0  # bytes this entry counts against the journal's budget
 
@@ -53,7 +59,8 @@ class Entry:
         out["request_body"] = _readable(self.request_body, self.request_media)
         out["response_body"] = _readable(self.response_body, "application/json")
         if redact is not None:
-            for key in ("query", "request_body", "response_body"):
+            for key in ("query", "request_headers", "response_headers", "request_body",
+                        "response_body"):
                 out[key] = redact(out[key])
         return out
 

@@ -155,6 +155,19 @@ def test_malformed_and_oversized_bodies_are_clean_4xx(http: httpx.Client, app: A
     assert app.world == {}  # nothing stored by any of them
 
 
+def test_the_journal_keeps_every_problem_the_fault_and_redacted_headers(
+        http: httpx.Client, services: Services) -> None:
+    http.post("/things", json={"name": "", "extra": 1}, headers={"authorization": "Bearer s3"})
+    services.faults.add(api="toy", operation="get_thing", status=503, times=1)
+    http.get("/things/1")
+    bad, faulted = services.journal.records("toy")
+    assert {p["field"] for p in bad["problems"]} >= {"name"} and bad["status"] == 422
+    assert all(set(p) == {"location", "field", "keyword", "message"} for p in bad["problems"])
+    assert bad["request_headers"]["authorization"] == "[redacted]"
+    assert bad["response_headers"]["content-type"].startswith("application/json")
+    assert faulted["fault"] == "fault 1 answered 503" and faulted["problems"] == []
+
+
 def test_rate_limit_uses_the_clock(http: httpx.Client, services: Services) -> None:
     assert [http.get("/things/9").status_code for _ in range(4)] == [404, 404, 404, 429]
     assert http.get("/things/9").json() == {"why": "slow down", "reset": 10}
