@@ -127,12 +127,13 @@ def test_folders_import_and_update(highlevel_mock: HighLevelMock) -> None:
         hl.delete_email_template(loc, "noSuchTemplate000000")
 
 
-def test_v3_needs_version_v3_its_scopes_and_the_location(highlevel_mock: HighLevelMock) -> None:
+def test_v3_needs_a_published_version_scopes_and_location(highlevel_mock: HighLevelMock
+                                                         ) -> None:
     mock, loc = highlevel_mock, highlevel_mock.location_id
     path = f"{V3}/{loc}/templates"
     assert mock.http.get(path, headers=v3_headers(mock)).status_code == 200
-    old = mock.http.get(path, headers=v3_headers(mock, "2021-07-28"))
-    assert (old.status_code, old.json()) == (401, {"statusCode": 401,
+    bad = mock.http.get(path, headers=v3_headers(mock, "v2"))
+    assert (bad.status_code, bad.json()) == (401, {"statusCode": 401,
                                                    "message": "version header is invalid"})
     ro = mock.client(mock.readonly_token)
     assert ro.list_email_campaigns(loc)["total"] == 4  # reads
