@@ -139,7 +139,11 @@ def messages_for(op: Operation, problem: Problem) -> list[str]:
     if kw == "minLength":
         return [f"{name} should not be empty"]
     if kw == "format":
+        if schema.get("format") == "email":
+            return [f"{name} must be an email"]  # class-validator's IsEmail
         return [f"{name} must be a valid ISO 8601 date string"]
+    if kw == "anyOf" and any(b.get("format") == "email" for b in schema.get("anyOf", ())):
+        return [f"{name} must be an email"]  # an address or empty
     return [f"{name} is invalid"]
 
 
