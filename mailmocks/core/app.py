@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from .api import Api, Call, windows
 from .contract import Operation, Problem
-from .http import HttpError, Reply, json_reply
+from .http import NO_BODY, HttpError, Reply, json_reply
 from .journal import Entry
 from .services import Services
 
@@ -28,7 +28,6 @@ log = logging.getLogger("mailmocks")
 
 
 # Every method reaches our endpoint, so a wrong one gets the vendor's answer, not Starlette's.
-NO_BODY: Any = object()  # an empty request body, unlike a JSON `null`
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -179,19 +178,27 @@ class ApiApp:
             self.services.journal.set_request(entry, raw, ctype)
         if not raw.strip():
             return NO_BODY
-        if ctype == "application/x-www-form-urlencoded":
+        parsers = self.api.body_parsers
+        kind = parsers.get(ctype) or parsers.get(ctype.split("/", 1)[0] + "/*")
+        if kind is None:  # the vendor's framework has no parser for it
+            return self.api.unparsed_body(call, ctype)
+        if kind == "json":
             try:
-                return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-            except UnicodeDecodeError:
-                raise HttpError(self.api.malformed(call, "Body is not valid UTF-8")) from None
+                return orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise HttpError(self.api.malformed(call, "Body is not valid JSON")) from None
         try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise HttpError(self.api.malformed(call, "Body is not valid JSON")) from None
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HttpError(self.api.malformed(call, "Body is not valid UTF-8")) from None
+        return dict(parse_qsl(text, keep_blank_values=True)) if kind == "form" else text
 
     def _validate_request(self, call: Call[Any]) -> list[Problem]:
         op = call.op
-        call.params = op.coerce_params(call.path_params, call.query, call.headers)
+        query: Any = call.query
+        if self.api.repeated_query != "last":
+            query = _Repeated(query, self.api.repeated_query)
+        call.params = op.coerce_params(call.path_params, query, call.headers)
         problems: list[Problem] = []
         if not op.params_validator.is_valid(call.params):
             where = {p.name: p.location for p in op.parameters}
@@ -223,6 +230,26 @@ class ApiApp:
             msg = f"{self.api.name} {op.id} -> {reply.status}: {problem}"
             self.violations.append(msg)
             raise ContractViolation(msg)
+
+
+class _Repeated:
+    """The query string as a framework that does not take the last of repeated values reads a
+    scalar parameter: qs ("list": all values, which the schema then rejects) or Spring
+    ("join": the values joined with commas)."""
+
+    __slots__ = ("mode", "query")
+
+    def __init__(self, query: Any, mode: str) -> None:
+        self.query, self.mode = query, mode
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self.query.getlist(name))
+
+    def get(self, name: str) -> Any:
+        values = self.query.getlist(name)
+        if len(values) < 2:
+            return values[0] if values else None
+        return ",".join(values) if self.mode == "join" else values
 
 
 def contract_problem(op: Operation, reply: Reply) -> str | None:
