@@ -331,3 +331,27 @@ def test_a_repeated_query_parameter_is_read_as_the_framework_reads_it(
         r = client.get("/things/1?verbose=true&verbose=false")
         assert r.status_code == status
         assert client.get("/things/1?verbose=true").status_code == 200
+
+
+@pytest.mark.parametrize("scope", [
+    {"scheme": "http", "server": ("127.0.0.1", 8025), "root_path": "/convertkit",
+     "headers": [(b"host", b"127.0.0.1:8025")]},
+    {"scheme": "https", "server": ("10.0.0.1", 443), "root_path": "", "headers": []},
+    {"scheme": "http", "server": ("::1", 9000), "root_path": "/x/", "headers": []},
+    {"scheme": "http", "server": None, "root_path": "/p", "headers": [(b"host", b"bad host:x")]},
+    {"scheme": "http", "server": ("h", 80), "root_path": "/p", "app_root_path": "/q",
+     "headers": [(b"host", b"api.convertkit.com")]},
+])
+def test_urls_are_what_starlette_builds(scope: dict[str, Any]) -> None:
+    from starlette.requests import Request
+
+    from mailmocks.core.app import _base_url, _hashable, _url_path
+
+    full = {"type": "http", "method": "GET", "path": "/a?b#c\\d", "query_string": b"",
+            **scope}
+    request = Request(full)
+    host = dict(full["headers"]).get(b"host")
+    got = _base_url(full["scheme"], None if host is None else host.decode(),
+                    _hashable(full["server"]), full.get("app_root_path", full["root_path"]))
+    assert got == str(request.base_url).rstrip("/")
+    assert _url_path(full["path"]) == request.url.path
