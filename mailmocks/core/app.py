@@ -17,7 +17,7 @@ import orjson
 from starlette.datastructures import URL
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route, Router
+from starlette.routing import Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from .api import Api, Call, windows
@@ -55,6 +55,15 @@ class ApiApp:
         for path in sorted(paths, key=lambda p: (p.count("{"), p)):
             self._contract_routes.append(
                 Route(path, self._endpoint(paths[path]), methods=ALL_METHODS))
+        # the contract's routes by path (static) or by number of segments (templated): a
+        # request tries one or two routes instead of every route in turn
+        self._static: dict[str, Route] = {}
+        self._templated: dict[int, list[Route]] = {}
+        for route in self._contract_routes:
+            if route.param_convertors:
+                self._templated.setdefault(route.path.count("/"), []).append(route)
+            else:
+                self._static.setdefault(route.path, route)
         self.router = self._router()
 
     def _router(self) -> Router:
@@ -71,7 +80,16 @@ class ApiApp:
         if len(path) > 1 and path.endswith("/"):
             # Rails, Express, Spring 5 and koa-router route /x/ as /x; Starlette would 307
             scope = {**scope, "path": path.rstrip("/") or "/"}
-        await self.router(scope, receive, send)
+            path = scope["path"]
+        if scope["type"] == "http":
+            static = self._static.get(path)
+            for route in (static,) if static else self._templated.get(path.count("/"), ()):
+                match, child = route.matches(scope)
+                if match is Match.FULL:  # as Router does it, minus the walk
+                    scope.update(child)
+                    await route.handle(scope, receive, send)
+                    return
+        await self.router(scope, receive, send)  # vendor routes, odd methods, no match
 
     # -- routing -----------------------------------------------------------------------
     def _endpoint(self, ops: dict[str, Operation]) -> Any:
