@@ -57,6 +57,7 @@ class HighLevelApi(Api[World, Auth]):
     vendor_base_url = "https://services.leadconnectorhq.com"
     vendor_hosts = ("services.leadconnectorhq.com",)
     handler_modules = (blogs, emails, emails_v3)
+    repeated_query = "list"  # Express's query parser: ?a=1&a=2 is ["1", "2"]; class-validator 422s
     checks = CheckSettings(
         excluded_checks={"unsupported_method": "NestJS answers a method with no route 404 "
                                                "`Cannot <METHOD> <path>` "
