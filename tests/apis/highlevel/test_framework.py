@@ -14,8 +14,9 @@ USER = "zYy3YOUuHxgomU1uYJty"
 
 
 def call(mock: HighLevelMock, method: str, path: str, version: str = "2021-07-28",
-         **kw: Any) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {mock.token}", "Version": version}
+         headers_extra: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {mock.token}", "Version": version,
+               **(headers_extra or {})}
     return mock.http.request(method, path, headers=headers, **kw)
 
 
@@ -109,3 +110,24 @@ def test_builder_sort_is_a_plain_string(highlevel_mock: HighLevelMock) -> None:
 
     assert names("ASC") == names("asc") == list(reversed(names("desc")))
     assert names("newest") == names("desc")
+
+
+def test_a_json_text_sent_as_text_plain_is_no_body(highlevel_mock: HighLevelMock) -> None:
+    """F4: body-parser leaves `req.body` as `{}` for a type it does not parse, so every
+    required field is reported, the sent title included; nothing is stored."""
+    mock, before = highlevel_mock, len(highlevel_mock.location.posts)
+    answer = call(mock, "POST", "/blogs/posts", headers_extra={"content-type": "text/plain"},
+                  content='{"title": "Sent as text"}')
+    assert answer.status_code == 422
+    assert answer.json()["message"][:2] == ["title should not be empty", "title must be a string"]
+    assert len(mock.location.posts) == before
+
+
+def test_a_repeated_query_parameter_is_a_list_no_scalar_takes(
+        highlevel_mock: HighLevelMock) -> None:
+    """F5: qs reads `limit=1&limit=2` as an array; class-validator refuses it."""
+    mock = highlevel_mock
+    answer = call(mock, "GET", "/blogs/authors", params=[
+        ("locationId", mock.location_id), ("limit", "1"), ("limit", "2"), ("offset", "0")])
+    assert (answer.status_code, answer.json()["message"]) == (
+        422, ["limit must be a number conforming to the specified constraints"])
