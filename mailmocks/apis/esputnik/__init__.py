@@ -31,6 +31,7 @@ from ...core import (
     fixture_path,
     iso,
 )
+from .coerce import body_converter
 from .errors import TOO_MANY, error, unauthorized, unsupported_media
 from .handlers import (
     JSON_UTF8,
@@ -96,6 +97,13 @@ class EsputnikApi(Api[World, Org]):
         return routes(world, services)
 
     # -- hooks, in request-path order --------------------------------------------------
+    def prepare(self, call: ApiCall) -> None:
+        """Jackson's scalar coercions (§13): the body as the server's DTOs would hold it."""
+        if call.has_body and call.op.body_media:
+            convert = body_converter(call.op.id, call.op.spec)
+            if convert is not None:
+                call.body = convert(call.body)
+
     def authenticate(self, call: ApiCall) -> None:
         key = basic_password(call.headers.get("authorization", ""))
         org = call.world.keys.get(key) if key else None
@@ -103,9 +111,11 @@ class EsputnikApi(Api[World, Org]):
             raise unauthorized(iso(call.clock.now()), call.path)
         call.tenant, call.credential = org, "key"
         if call.has_body and call.op.body_media:
+            # Spring's Jackson converter reads application/json and application/*+json; a
+            # body without a type is application/octet-stream (§13)
             ctype = call.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype != "application/json":
-                raise unsupported_media(ctype)
+            if not is_json(ctype):
+                raise unsupported_media(ctype or "application/octet-stream")
 
     def rate_limit(self, call: ApiCall) -> list[Window]:
         org = call.tenant
@@ -159,6 +169,11 @@ def invalid_message(call: ApiCall, first: Problem) -> str:
     if first.location == "body" and first.keyword == "required" and not first.field:
         return "Required request body is missing"
     return f"Validation failed: {first.field or first.location}: {first.message}"
+
+
+def is_json(ctype: str) -> bool:
+    kind, _, sub = ctype.partition("/")
+    return kind == "application" and (sub == "json" or sub.endswith("+json"))
 
 
 def basic_password(header: str) -> str | None:

@@ -24,6 +24,7 @@ from .model import (
     World,
     apply_contact,
     clean_channels,
+    given_channels,
     new_uuid,
     norm,
 )
@@ -51,7 +52,7 @@ def start_import(world: World, org: Org, session: ImportSession,
 def dedupe_value(raw: dict[str, Any], dedupe: str, field_id: int | None) -> str | None:
     if dedupe in DEDUPE_CHANNEL:
         for kind in DEDUPE_CHANNEL[dedupe]:
-            for ch in raw.get("channels") or ():
+            for ch in given_channels(raw):
                 if ch.get("type") == kind:
                     return str(ch["value"]).strip()
         return None
@@ -222,6 +223,7 @@ def queue(world: World, org: Org, out: Outgoing) -> dict[str, Any]:
     send = Send(request_id, out.channel, out.to, out.contact.id, "IN_QUEUE", msg.id,
                 out.external_request_id, list(out.subscriptions_keys))
     org.sends[request_id] = send
+    org.balance.charge(out.channel)
     services.jobs.submit(lambda: deliver(world, org, send, msg, out),
                          name=f"esputnik:send:{out.channel}")
     return {"id": 0, "locator": out.to, "status": "OK", "requestId": request_id}
