@@ -27,6 +27,7 @@ from .model import (
     given_channels,
     new_uuid,
     norm,
+    stored_value,
 )
 from .render import VelocityError, merge_tags, render
 
@@ -149,11 +150,11 @@ def update_from_bulk(c: Contact, raw: dict[str, Any], opts: dict[str, Any]) -> N
 
     for key, slot in SIMPLE_FIELDS.items():
         if wanted(key) and (key != "externalCustomerId" or raw.get(key)):
-            setattr(c, slot, raw.get(key) or None)
+            setattr(c, slot, stored_value(key, raw.get(key)))
     address = dict(c.address or {})
     for key in ADDRESS_PARTS:
         if wanted(key):
-            address[key] = (raw.get("address") or {}).get(key)
+            address[key] = stored_value(key, (raw.get("address") or {}).get(key))
     c.address = {k: v for k, v in address.items() if v is not None} or None
     given = clean_channels(raw.get("channels") or [])
     kinds = [k for k in BULK_CHANNELS if wanted(k)]

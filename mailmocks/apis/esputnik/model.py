@@ -512,14 +512,18 @@ def clean_channels(channels: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def stored_value(key: str, value: Any) -> Any:
+    """A contact field as stored: names trimmed, a blank value is none."""
+    if key in ("firstName", "lastName") and isinstance(value, str):
+        value = value.strip()
+    return None if blank(value) else value
+
+
 def apply_contact(org: Org, c: Contact, raw: dict[str, Any]) -> None:
     """Set every field present in `raw` (a Contact/ContactUpdate body)."""
     for key, slot in SIMPLE_FIELDS.items():
         if key in raw:
-            value = raw[key]
-            if key in ("firstName", "lastName") and isinstance(value, str):
-                value = value.strip()
-            setattr(c, slot, None if blank(value) else value)
+            setattr(c, slot, stored_value(key, raw[key]))
     if "channels" in raw and given_channels(raw):
         c.channels = clean_channels(raw["channels"])
     if "address" in raw:
