@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ....core import Reply, iso, op
+from ....core import Reply, op
 from ..errors import bad_request, not_found, unknown_category
 from ..model import ApiCall, EmailMessage, Org, body_of
 from ..render import VelocityError, check
@@ -49,7 +49,7 @@ def apply_message(m: EmailMessage, body: dict[str, Any]) -> None:
 
 def summary_json(m: EmailMessage) -> dict[str, Any]:
     return {"id": m.id, "name": m.name, "from": m.sender, "subject": m.subject,
-            "tags": list(m.tags), "createdDate": iso(m.created), "updatedDate": iso(m.updated)}
+            "tags": list(m.tags)}
 
 
 def message_json(m: EmailMessage) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def search_email_messages(call: ApiCall) -> Reply:
              if not needle or needle in m.name.lower()
              or needle in (t.lower() for t in m.tags)]
     start, rows = page_args(call)
-    return listing([summary_json(m) for m in found[start:start + rows]], len(found))
+    return listing([message_json(m) for m in found[start:start + rows]], len(found))
 
 
 @op("create_email_message")

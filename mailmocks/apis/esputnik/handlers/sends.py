@@ -173,6 +173,9 @@ def status_json(send: Send) -> dict[str, Any]:
 @op("get_message_status")
 def get_message_status(call: ApiCall) -> dict[str, Any]:
     org = call.tenant
-    ids = dict.fromkeys(x.strip() for x in str(call.params["ids"]).split(",") if x.strip())
+    ids = dict.fromkeys(x.strip() for x in str(call.params.get("ids") or "").split(",")
+                        if x.strip())
+    if not ids:
+        raise bad_request("ids is required: the requestIds of the sends, comma-separated")
     found = [status_json(org.sends[i]) for i in ids if i in org.sends]
     return {"results": one_or_many(found)}
