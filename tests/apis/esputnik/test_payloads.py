@@ -1,4 +1,5 @@
-"""Real-world payloads: the requests Yespo's own WooCommerce plugin and Shopify app send,
+"""Real-world payloads: the requests Yespo's own WooCommerce plugin, Shopify app and OpenCart
+module send,
 shaped like theirs with our own data (payloads/*.json, each naming the plugin file it
 follows), replayed through the strict fake with the plugins' headers (docs/vendors/esputnik.md
 §13, [S16][S17]).
@@ -21,6 +22,8 @@ import pytest
 from mailmocks.testing.esputnik import Mock as EsputnikMock
 
 PAYLOADS = sorted((Path(__file__).parent / "payloads").glob("*.json"))
+PLUGINS = ("Yespo-CDP/yespo-woocommerce", "Yespo-CDP/yespo-shopify",
+           "eSputnik-CDP/esputnik-opencart")
 
 
 def plugin_headers(key: str) -> dict[str, str]:
@@ -64,7 +67,7 @@ def test_every_payload_names_its_source() -> None:
     assert len(PAYLOADS) >= 10
     for path in PAYLOADS:
         doc = orjson.loads(path.read_bytes())
-        assert doc["source"].startswith(("Yespo-CDP/yespo-woocommerce", "Yespo-CDP/yespo-shopify"))
+        assert doc["source"].startswith(PLUGINS), path.name
         assert doc["steps"], path.name
 
 
