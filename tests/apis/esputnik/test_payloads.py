@@ -1,8 +1,7 @@
 """Real-world payloads: the requests Yespo's own WooCommerce plugin, Shopify app and OpenCart
-module send,
-shaped like theirs with our own data (payloads/*.json, each naming the plugin file it
-follows), replayed through the strict fake with the plugins' headers (docs/vendors/esputnik.md
-§13, [S16][S17]).
+module send, shaped like theirs with our own data (payloads/*.json, each naming the plugin
+file it follows), replayed through the strict fake with the plugins' headers
+(docs/vendors/esputnik.md §13, [S16][S17]).
 
 A file is a list of steps: a request (`method`, `path` with `{saved}` names, `query`, `body`,
 `auth`) with the status it must get and optionally a subset of the JSON answer (`expect`),
