@@ -19,6 +19,8 @@ import base64
 import binascii
 from typing import Any
 
+from starlette.datastructures import QueryParams
+
 from ...core import (
     Api,
     CheckSettings,
@@ -47,6 +49,9 @@ from .handlers import (
 )
 from .model import ApiCall, Org, World
 
+# Spring's StringToBooleanConverter, for query parameters (§13)
+SPRING_BOOLEANS = {"true": "true", "on": "true", "yes": "true", "1": "true",
+                   "false": "false", "off": "false", "no": "false", "0": "false"}
 DEFAULT_RATE = Policy(limit=200, window=1.0)
 RATES: dict[str, Policy] = {  # requests per second per account (§10.1)
     "search_contacts": Policy(50, 1.0),
@@ -98,7 +103,14 @@ class EsputnikApi(Api[World, Org]):
 
     # -- hooks, in request-path order --------------------------------------------------
     def prepare(self, call: ApiCall) -> None:
-        """Jackson's scalar coercions (§13): the body as the server's DTOs would hold it."""
+        """Spring's reading of query booleans and Jackson's scalar coercions (§13): the
+        request as the server's controllers and DTOs would hold it."""
+        flags = [p.name for p in call.op.parameters
+                 if p.location == "query" and p.scalar_type == "boolean" and p.name in call.query]
+        if flags:
+            call.query = QueryParams([(k, SPRING_BOOLEANS.get(v.strip().lower(), v)
+                                       if k in flags else v)
+                                      for k, v in call.query.multi_items()])
         if call.has_body and call.op.body_media:
             convert = body_converter(call.op.id, call.op.spec)
             if convert is not None:

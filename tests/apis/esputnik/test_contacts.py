@@ -240,3 +240,15 @@ def test_emails_by_ids_is_an_object_for_one_and_an_array_for_more(
     assert r.json() == {"results": [{"contactId": OLENA, "email": "olena@example.com"},
                                     {"contactId": JOHN, "email": "john.smith@example.com"}]}
     assert esputnik_mock.client().get_contact_emails([TARAS]) == []
+
+
+@pytest.mark.parametrize(("word", "erased"), [("yes", True), ("ON", True), ("1", True),
+                                              ("no", False), ("off", False)])
+def test_query_booleans_take_springs_words(esputnik_mock: EsputnikMock, word: str,
+                                           erased: bool) -> None:
+    """§13: Spring's StringToBooleanConverter reads on/off and yes/no as well."""
+    r = call(esputnik_mock, "DELETE", f"/api/v1/contact/{JOHN}", params={"erase": word})
+    assert r.status_code == 200
+    assert (JOHN not in esputnik_mock.org.contacts) is erased
+    assert call(esputnik_mock, "DELETE", f"/api/v1/contact/{MARIA}",
+                params={"erase": "maybe"}).status_code == 400
