@@ -11,7 +11,8 @@ info.description lists the decisions taken where the vendor's docs are silent.
   order deletion.
 - `render`: a sandboxed Velocity interpreter with Java-like values, bounded by a render
   budget.  `fixtures`: the fixture file's schema and the world built from it.
-  `sandbox`: control routes.
+  `sandbox`: control routes.  `coerce`: Jackson's scalar coercions of request bodies, driven
+  by the contract's `x-jackson` marks (§13).
 """
 from __future__ import annotations
 
