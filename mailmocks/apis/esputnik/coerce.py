@@ -140,3 +140,19 @@ def body_converter(op_id: str, spec: dict[str, Any]) -> Convert | None:
 
 
 _BY_OP: dict[tuple[str, int], Convert | None] = {}
+
+
+def depth(value: Any, limit: int) -> int:
+    """How deeply `value` nests lists and objects, counted up to `limit + 1` (no recursion,
+    so any body the parser took can be measured)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children
+                         if isinstance(child, dict | list))
+    return deepest

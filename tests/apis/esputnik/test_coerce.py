@@ -92,3 +92,35 @@ def test_booleans_as_text_and_blank_numbers(esputnik_mock: EsputnikMock) -> None
         "dedupeOn": "email", "restoreDeleted": "maybe",
         "contacts": [{"channels": [{"type": "email", "value": "bulk-bool@example.org"}]}]})
     assert r.status_code == 400
+
+
+def event_body(value: str) -> str:
+    return ('{"eventTypeKey": "x", "keyValue": "olena@example.com", '
+            f'"params": [{{"name": "n", "value": {value}}}]}}')
+
+
+def test_a_body_nested_too_deeply_is_400_and_nothing_is_stored(
+        esputnik_mock: EsputnikMock) -> None:
+    """What the fake accepts it can answer: a v2 event value or a push device nested past
+    200 levels is refused up front (Jackson's own bound is 1000)."""
+    deep = "[" * 300 + "]" * 300
+    json_type = {"content-type": "application/json"}
+    device = f'{{"channels": [{{"type": "mobilepush", "value": "t", "device": {{"a": {deep}}}}}]}}'
+    for path, body in (("/api/v2/event", event_body(deep)), ("/api/v1/contact", device)):
+        r = call(esputnik_mock, "POST", path, content=body, headers=json_type)
+        assert r.status_code == 400 and "nests deeper than 200" in r.text
+    assert esputnik_mock.http.get("/_sandbox/events").json()["events"] == []
+    r = call(esputnik_mock, "POST", "/api/v2/event", headers=json_type,
+             content=event_body("[" * 150 + "]" * 150))
+    assert r.status_code == 200
+    assert len(esputnik_mock.http.get("/_sandbox/events").json()["events"]) == 1
+
+
+def test_depth_counts_without_recursion() -> None:
+    from mailmocks.apis.esputnik.coerce import depth
+    value: Any = []
+    for _ in range(5000):
+        value = [value]
+    assert depth(value, 200) == 201
+    assert depth({"a": [1, {"b": []}]}, 200) == 4
+    assert depth("text", 200) == 0
