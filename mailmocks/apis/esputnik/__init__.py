@@ -34,7 +34,7 @@ from ...core import (
     fixture_path,
     iso,
 )
-from .coerce import body_converter, depth
+from .coerce import MAX_NESTING, body_converter, depth
 from .errors import TOO_MANY, error, unauthorized, unsupported_media
 from .handlers import (
     JSON_UTF8,
@@ -53,9 +53,6 @@ from .model import ApiCall, Org, World
 # Spring's StringToBooleanConverter, for query parameters (§13)
 SPRING_BOOLEANS = {"true": "true", "on": "true", "yes": "true", "1": "true",
                    "false": "false", "off": "false", "no": "false", "0": "false"}
-# Jackson (2.15+) refuses JSON nested deeper than 1000 levels; the fake stops at 200 so that
-# whatever it stores it can also answer (its JSON writer stops at 254), a decision (§13)
-MAX_NESTING = 200
 DEFAULT_RATE = Policy(limit=200, window=1.0)
 RATES: dict[str, Policy] = {  # requests per second per account (§10.1)
     "search_contacts": Policy(50, 1.0),

@@ -142,6 +142,11 @@ def body_converter(op_id: str, spec: dict[str, Any]) -> Convert | None:
 _BY_OP: dict[tuple[str, int], Convert | None] = {}
 
 
+# Jackson (2.15+) refuses JSON nested deeper than 1000 levels; the fake stops at 200 so that
+# whatever it stores it can also answer (its JSON writer stops at 254), a decision (§13)
+MAX_NESTING = 200
+
+
 def depth(value: Any, limit: int) -> int:
     """How deeply `value` nests lists and objects, counted up to `limit + 1` (no recursion,
     so any body the parser took can be measured)."""

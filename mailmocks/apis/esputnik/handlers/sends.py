@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from ....core import Clock, op
+from ..coerce import MAX_NESTING, depth
 from ..errors import bad_request, unknown_category
 from ..jobs import Outgoing, queue
 from ..model import EMAIL_RE, PHONE_RE, ApiCall, Contact, Org, Send, body_of, one_or_many
@@ -58,6 +59,9 @@ def smartsend_message(call: ApiCall) -> dict[str, Any]:
             data = None
         if not isinstance(data, dict):
             out.append(error_result(locator, "jsonParam must hold a JSON object"))
+            continue
+        if depth(data, MAX_NESTING) > MAX_NESTING:  # it could not be shown again (§13)
+            out.append(error_result(locator, f"jsonParam nests deeper than {MAX_NESTING} levels"))
             continue
         out.append(queue(call.world, org, Outgoing(
             "email", locator, c, sender, m.subject, m.html, data, "smartsend", velocity=True,
