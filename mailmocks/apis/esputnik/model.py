@@ -385,8 +385,8 @@ def one_or_many(items: list[Any]) -> Any:
 # -- the documented rules and contact writing, on plain values ------------------------
 # No whitespace, quotes, brackets, separators or control characters (a NUL included).
 EMAIL_RE = re.compile(r"^[^@\s\"<>,;\x00-\x1f\x7f]+@[^@\s\"<>,;\x00-\x1f\x7f]+"
-                      r"\.[^@\s\"<>,;\x00-\x1f\x7f]{2,}$")
-PHONE_RE = re.compile(r"^\+?[0-9]{7,15}$")
+                      r"\.[^@\s\"<>,;\x00-\x1f\x7f]{2,}\Z")  # \Z: no trailing newline
+PHONE_RE = re.compile(r"^\+?[0-9]{7,15}\Z")
 NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*\.?$")
 SIMPLE_FIELDS = {"firstName": "first_name", "lastName": "last_name", "contactKey": "contact_key",
                  "languageCode": "language_code", "timeZone": "time_zone",
