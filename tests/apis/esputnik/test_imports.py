@@ -48,7 +48,9 @@ def test_bulk_limits_3000_contacts_and_rejects_bad_ones_up_front(
     out, status = import_now(esputnik_mock, many[:3000])
     assert len(status["mapping"]) == 3000
     r = call(esputnik_mock, "POST", "/api/v1/contacts",
-             json={"dedupeOn": "email", "contacts": [{"firstName": "NoChannel"}]})
+             json={"dedupeOn": "email", "contacts": [{"firstName": "NoChannel", "x": 1,
+                                                      "externalCustomerId": "e-1"}]})
+    # the specification's FailedContact: the contact's known fields, no externalCustomerId
     assert r.json()["failedContacts"] == {"firstName": "NoChannel",
                                           "error": "Contact must have at least one channel"}
     out, _ = import_now(esputnik_mock, [{"channels": email("bad")}, {"firstName": "X"}])
