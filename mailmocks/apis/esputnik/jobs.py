@@ -10,6 +10,7 @@ the bulk import's progress, each send's delivery, and the deletion of orders.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,9 +225,10 @@ def queue(world: World, org: Org, out: Outgoing) -> dict[str, Any]:
     send = Send(request_id, out.channel, out.to, out.contact.id, "IN_QUEUE", msg.id,
                 out.external_request_id, list(out.subscriptions_keys))
     org.sends[request_id] = send
-    org.balance.charge(out.channel)
-    services.jobs.submit(lambda: deliver(world, org, send, msg, out),
-                         name=f"esputnik:send:{out.channel}")
+    job: Callable[[], Any] = (lambda: deliver(world, org, send, msg, out))
+    if not org.balance.charge(out.channel):  # queued, then refused for want of money
+        job = lambda: settle(world, send, msg, "NO_MONEY")  # noqa: E731 - one of two jobs
+    services.jobs.submit(job, name=f"esputnik:send:{out.channel}")
     return {"id": 0, "locator": out.to, "status": "OK", "requestId": request_id}
 
 

@@ -164,7 +164,8 @@ class Send:
 @dataclass(slots=True)
 class Balance:
     """What `GET /v1/balance` reports (§1.2): money, credit and prepaid messages. Every
-    queued email or SMS spends a prepaid one while any are left, then its price."""
+    queued email or SMS spends a prepaid one while any are left, then its price; a send the
+    balance and credit cannot pay for is not charged and ends `NO_MONEY`."""
 
     current: float = 0.0
     credit_limit: float = 0.0
@@ -173,13 +174,19 @@ class Balance:
     bonus_smses: int = 0
     prices: dict[str, float] = field(default_factory=dict)  # channel -> price per message
 
-    def charge(self, channel: str) -> None:
+    def charge(self, channel: str) -> bool:
+        """Pay for one message; False when neither prepaid messages nor money and credit
+        cover it (nothing is taken then)."""
         if channel == "email" and self.bonus_emails > 0:
             self.bonus_emails -= 1
         elif channel == "sms" and self.bonus_smses > 0:
             self.bonus_smses -= 1
         else:
-            self.current = round(self.current - self.prices.get(channel, 0.0), 6)
+            left = round(self.current - self.prices.get(channel, 0.0), 6)
+            if left < -self.credit_limit:
+                return False
+            self.current = left
+        return True
 
 
 class Org:

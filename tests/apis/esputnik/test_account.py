@@ -33,3 +33,15 @@ def test_balance_spends_prepaid_emails_then_money(esputnik_mock: EsputnikMock) -
 
 def test_version_answers_the_fixture_values(esputnik_mock: EsputnikMock) -> None:
     assert esputnik_mock.client().get_version() == {"version": "1.0", "protocolVersion": "1.0"}
+
+
+def test_a_send_the_balance_cannot_pay_for_ends_no_money(esputnik_mock: EsputnikMock) -> None:
+    """Credit is 100 UAH: below -100 an SMS (1.2 UAH) is not charged and ends NO_MONEY."""
+    es = esputnik_mock.client()
+    esputnik_mock.org.balance.current = -98.0
+    paid, refused = es.send_sms("AcmeShop", "hello", ["+380501112233", "+380501112244"])
+    esputnik_mock.drain()
+    statuses = es.get_message_status([paid["requestId"], refused["requestId"]])
+    assert [s["status"] for s in statuses] == ["DELIVERED", "NO_MONEY"]
+    assert es.get_balance()["currentBalance"] == -99.2
+    assert esputnik_mock.outbox.messages("esputnik")[-1].status == "NO_MONEY"

@@ -10,7 +10,6 @@ from ..errors import bad_request, not_found
 from ..jobs import dedupe_problem, start_import
 from ..model import ApiCall, ImportSession, body_of, contact_problem, new_uuid, one_or_many
 
-
 # The fields of the specification's FailedContact [S1]: the rejected contact as sent, without
 # its externalCustomerId (the DTO has none) or anything else it does not know
 FAILED_FIELDS = ("firstName", "lastName", "channels", "address", "fields", "addressBookId", "id",
