@@ -9,6 +9,7 @@ the bulk import's progress, each send's delivery, and the deletion of orders.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from .model import (
 )
 from .render import VelocityError, merge_tags, render
 
+log = logging.getLogger("mailmocks.esputnik")
+
 BULK_CHANNELS = ("email", "sms", "mobilepush", "webpush")
 DEDUPE_CHANNEL = {"email": ("email",), "sms": ("sms",), "push": ("mobilepush",),
                   "email_or_sms": ("email", "sms")}
@@ -42,7 +45,12 @@ def start_import(world: World, org: Org, session: ImportSession,
                  contacts: list[dict[str, Any]], options: dict[str, Any]) -> None:
     """Queue the import: one job moves it to IMPORTING, the next one does the work."""
     def finish() -> None:
-        import_contacts(world, org, session, contacts, options)
+        try:
+            import_contacts(world, org, session, contacts, options)
+        except Exception as exc:  # a bug of ours: the session says so instead of hanging
+            log.exception("esputnik import %s failed", session.id)
+            session.status, session.updated = "ERROR", world.services.clock.now()
+            session.description = f"Import failed: {type(exc).__name__}"
 
     def start() -> None:
         session.status, session.updated = "IMPORTING", world.services.clock.now()
@@ -243,6 +251,9 @@ async def deliver(world: World, org: Org, send: Send, msg: Message, out: Outgoin
         msg.meta["error"] = str(exc)
     except RenderLimitError as exc:
         msg.meta["error"] = f"Velocity rendering stopped: {exc.reason}"
+    except Exception as exc:  # a bug of ours: the send ends ERROR, not IN_QUEUE for ever
+        log.exception("esputnik send %s failed", send.request_id)
+        msg.meta["error"] = f"Rendering failed: {type(exc).__name__}"
     else:
         world.services.outbox.fill(msg, subject=subject, html=html, text=text)
         settle(world, send, msg, outcome(org, send, out.contact))
