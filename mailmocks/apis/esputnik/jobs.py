@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,9 +232,12 @@ def queue(world: World, org: Org, out: Outgoing) -> dict[str, Any]:
     send = Send(request_id, out.channel, out.to, out.contact.id, "IN_QUEUE", msg.id,
                 out.external_request_id, list(out.subscriptions_keys))
     org.sends[request_id] = send
-    job: Callable[[], Any] = (lambda: deliver(world, org, send, msg, out))
-    if not org.balance.charge(out.channel):  # queued, then refused for want of money
-        job = lambda: settle(world, send, msg, "NO_MONEY")  # noqa: E731 - one of two jobs
+    paid = org.balance.charge(out.channel)
+
+    def job() -> Any:  # a coroutine when paid; else queued, then refused for want of money
+        return deliver(world, org, send, msg, out) if paid else settle(world, send, msg,
+                                                                        "NO_MONEY")
+
     services.jobs.submit(job, name=f"esputnik:send:{out.channel}")
     return {"id": 0, "locator": out.to, "status": "OK", "requestId": request_id}
 
