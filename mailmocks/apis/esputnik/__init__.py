@@ -108,10 +108,11 @@ class EsputnikApi(Api[World, Org]):
         request as the server's controllers and DTOs would hold it."""
         flags = [p.name for p in call.op.parameters
                  if p.location == "query" and p.scalar_type == "boolean" and p.name in call.query]
-        if flags:
+        if flags:  # a blank one is absent: its default applies
             call.query = QueryParams([(k, SPRING_BOOLEANS.get(v.strip().lower(), v)
                                        if k in flags else v)
-                                      for k, v in call.query.multi_items()])
+                                      for k, v in call.query.multi_items()
+                                      if k not in flags or v.strip()])
         if call.has_body and call.op.body_media:
             if depth(call.body, MAX_NESTING) > MAX_NESTING:
                 raise error(400, f"JSON parse error: the body nests deeper than {MAX_NESTING} "

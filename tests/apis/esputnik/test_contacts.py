@@ -243,7 +243,7 @@ def test_emails_by_ids_is_an_object_for_one_and_an_array_for_more(
 
 
 @pytest.mark.parametrize(("word", "erased"), [("yes", True), ("ON", True), ("1", True),
-                                              ("no", False), ("off", False)])
+                                              ("no", False), ("off", False), ("", False)])
 def test_query_booleans_take_springs_words(esputnik_mock: EsputnikMock, word: str,
                                            erased: bool) -> None:
     """§13: Spring's StringToBooleanConverter reads on/off and yes/no as well."""
