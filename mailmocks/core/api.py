@@ -137,8 +137,9 @@ class Api(Generic[W, T]):
     handler_modules: Sequence[ModuleType] = ()
     checks: CheckSettings = CheckSettings()
     # How the vendor's framework reads a body, by content type: "json", "form" (urlencoded)
-    # or "text" (the decoded string); "type/*" covers a whole type. Any other type, or none,
-    # goes to `unparsed_body`.
+    # or "text" (the decoded string); "type/*+suffix" covers a structured suffix
+    # (application/vnd.x+json) and "type/*" a whole type. Any other type, or none, goes to
+    # `unparsed_body`.
     body_parsers: Mapping[str, str] = MappingProxyType(
         {"application/json": "json", "application/x-www-form-urlencoded": "form"})
     # A query parameter sent more than once, as the framework reads it: "last" (Rails),

@@ -203,7 +203,12 @@ class ApiApp:
         if not raw.strip():
             return NO_BODY
         parsers = self.api.body_parsers
-        kind = parsers.get(ctype) or parsers.get(ctype.split("/", 1)[0] + "/*")
+        kind = parsers.get(ctype)
+        if kind is None:  # then "application/*+json" for a structured suffix, then "text/*"
+            major, _, minor = ctype.partition("/")
+            if "+" in minor:
+                kind = parsers.get(f"{major}/*+{minor.rsplit('+', 1)[1]}")
+            kind = kind or parsers.get(major + "/*")
         if kind is None:  # the vendor's framework has no parser for it
             return self.api.unparsed_body(call, ctype)
         if kind == "json":

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from types import MappingProxyType
 from typing import Any
 
 from starlette.datastructures import QueryParams
 
 from ...core import (
+    NO_BODY,
     Api,
     CheckSettings,
     Decision,
@@ -128,12 +130,17 @@ class EsputnikApi(Api[World, Org]):
         if org is None:
             raise unauthorized(iso(call.clock.now()), call.path)
         call.tenant, call.credential = org, "key"
-        if call.has_body and call.op.body_media:
-            # Spring's Jackson converter reads application/json and application/*+json; a
-            # body without a type is application/octet-stream (§13)
-            ctype = call.headers.get("content-type", "").split(";")[0].strip().lower()
-            if not is_json(ctype):
-                raise unsupported_media(ctype or "application/octet-stream")
+
+    # Spring's Jackson converter reads application/json and application/*+json (§13)
+    body_parsers = MappingProxyType({"application/json": "json", "application/*+json": "json"})
+
+    def unparsed_body(self, call: ApiCall, media_type: str) -> Any:
+        """Any other type, or none (application/octet-stream), is 415 — after the key is
+        checked, as Spring Security runs before the message converters."""
+        if not call.op.body_media:
+            return NO_BODY
+        self.authenticate(call)
+        raise unsupported_media(media_type or "application/octet-stream")
 
     def rate_limit(self, call: ApiCall) -> list[Window]:
         org = call.tenant
@@ -187,11 +194,6 @@ def invalid_message(call: ApiCall, first: Problem) -> str:
     if first.location == "body" and first.keyword == "required" and not first.field:
         return "Required request body is missing"
     return f"Validation failed: {first.field or first.location}: {first.message}"
-
-
-def is_json(ctype: str) -> bool:
-    kind, _, sub = ctype.partition("/")
-    return kind == "application" and (sub == "json" or sub.endswith("+json"))
 
 
 def basic_password(header: str) -> str | None:
