@@ -1,31 +1,131 @@
-"""pytest fixtures: a fresh, isolated fake per test, in-process or on a live port.
+"""pytest fixtures: fresh, isolated fakes per test, the vendors' real hosts intercepted.
+
+    def test_signup(mailmocks):                  # every API; or convertkit_mock, botamp_mock...
+        my_app.subscribe("a@example.com")        # calls https://api.convertkit.com/v3/...
+        mailmocks.convertkit.assert_called("add_subscriber_to_form", times=1)
 
 For every API in the registry, `<api>_mock` (in-process) and `<api>_live` (uvicorn on a free
-127.0.0.1 port):
-
-    def test_signup(convertkit_mock):
-        ck = convertkit_mock.client()            # the thin client, wired in-process
-        ck.add_subscriber_to_form(3001, "a@example.com")
-        assert convertkit_mock.outbox.messages() == []
-
-Responses are validated against the contract (strict mode): a fake answering off-contract
-fails the test that caused it.
+127.0.0.1 port). While an in-process fake is active, httpx (sync, async, clients made before)
+and requests calls to its vendor's hosts reach it; a host nobody fakes fails the test
+(loopback passes). Each request is checked against the contract: one the real vendor would
+reject fails its test after the call, with a report (`allow_contract_violations=True` on the
+`mailmocks` marker opts out; `--mailmocks-violations=warn` turns it into a warning). Responses
+are checked too (strict mode): a fake answering off-contract fails the test that caused it.
 """
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 
 from . import apis
+from .intercept import LOOPBACK, Interception, parse_hosts
+from .intercept.report import ContractViolationWarning, format_report
 from .sandbox import Sandbox
 from .testing import IN_PROCESS_HOST, MockServer, make_mock, mock_for
 
 __all__ = ["IN_PROCESS_HOST", "LiveServer", "MockServer", "free_port", "make_mock", "mock_for"]
+
+INTERCEPTION = pytest.StashKey[Interception]()
+MARKER = "mailmocks"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mailmocks")
+    group.addoption("--mailmocks-violations", choices=("fail", "warn"), default=None,
+                    help="what a request that breaks a vendor contract does to its test "
+                         "(default: the ini mailmocks_contract_violations, else fail)")
+    parser.addini("mailmocks_contract_violations", "fail or warn (see --mailmocks-violations)",
+                  default="fail")
+    parser.addini("mailmocks_hosts", "more faked hosts, one host=api a line "
+                  "(a self-hosted Parcelvoy: parcelvoy.acme.io=parcelvoy)", type="linelist",
+                  default=[])
+    parser.addini("mailmocks_passthrough", "hosts sent for real while faking, one a line",
+                  type="linelist", default=list(LOOPBACK))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "mailmocks(apis=None, intercept=True, allow_contract_violations=False): "
+        "fake these APIs (all by default) for the test, intercepting their real hosts; "
+        "allow requests that break the contract (for a test that sends them on purpose)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # the marker alone is enough, like moto's @mock_aws: the test gets the fakes
+    for item in items:
+        if item.get_closest_marker(MARKER) is not None and isinstance(item, pytest.Function):
+            if "mailmocks" not in item.fixturenames:
+                item.fixturenames.append("mailmocks")
+
+
+def _options(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
+    marker = node.get_closest_marker(MARKER)
+    return dict(marker.kwargs) if marker is not None else {}
+
+
+def _interception(request: pytest.FixtureRequest) -> Interception:
+    found: Interception | None = request.node.stash.get(INTERCEPTION, None)
+    if found is None:
+        config = request.config
+        found = Interception(
+            hosts=parse_hosts(config.getini("mailmocks_hosts")),
+            passthrough=config.getini("mailmocks_passthrough"),
+            allow_contract_violations=bool(
+                _options(request.node).get("allow_contract_violations", False)))
+        request.node.stash[INTERCEPTION] = found
+        request.addfinalizer(found.stop)
+    return found
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        result = yield
+    except BaseException:
+        found = item.stash.get(INTERCEPTION, None)
+        if found is not None and found.violations():
+            item.add_report_section("call", "mailmocks", format_report(found.violations()))
+        raise
+    found = item.stash.get(INTERCEPTION, None)
+    if found is None:
+        return result
+    if found.unmatched:
+        pytest.fail("\n".join(found.unmatched), pytrace=False)
+    if found.allow_contract_violations:
+        return result
+    violations = found.violations()
+    if violations:
+        report = format_report(violations)
+        mode = (item.config.getoption("--mailmocks-violations")
+                or item.config.getini("mailmocks_contract_violations"))
+        if mode == "warn":
+            warnings.warn(ContractViolationWarning(report), stacklevel=1)
+        else:
+            pytest.fail(report, pytrace=False)
+    return result
+
+
+@pytest.fixture
+def mailmocks(request: pytest.FixtureRequest) -> Iterator[Interception]:
+    """Every API's fake (or the marker's `apis=[...]`) in one sandbox, their hosts faked:
+    `mailmocks.convertkit`, `mailmocks["botamp"]`, ..."""
+    options = _options(request.node)
+    box = Sandbox(options.get("apis"), strict=True)
+    found = _interception(request)
+    mocks = [make_mock(name, sandbox=box) for name in box.names]
+    for mock in mocks:
+        found.add(mock)
+    if options.get("intercept", True):
+        found.start()
+    yield found
+    for mock in mocks:
+        mock.close()
 
 
 def free_port() -> int:
@@ -61,8 +161,14 @@ class LiveServer:
 
 
 def _fixtures(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    def in_process() -> Iterator[MockServer]:
+    def in_process(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+        if "mailmocks" in request.fixturenames:  # one sandbox for the test, not two
+            yield request.getfixturevalue("mailmocks")[name]
+            return
         mock = make_mock(name)
+        if _options(request.node).get("intercept", True):
+            _interception(request).add(mock)
+            _interception(request).start()
         yield mock
         mock.close()
 
@@ -73,7 +179,8 @@ def _fixtures(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
             yield mock
             mock.close()
 
-    in_process.__doc__ = f"A fresh {name} fake, in-process, responses checked by its contract."
+    in_process.__doc__ = (f"A fresh {name} fake, in-process, its vendor's hosts intercepted; "
+                          "requests and responses checked by its contract.")
     live.__doc__ = f"The {name} fake served by uvicorn on a free 127.0.0.1 port."
     return in_process, live
 
