@@ -51,9 +51,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mailmocks(apis=None, intercept=True, allow_contract_violations=False): "
-        "fake these APIs (all by default) for the test, intercepting their real hosts; "
-        "allow requests that break the contract (for a test that sends them on purpose)")
+        "markers", "mailmocks(apis=None, intercept=True, allow_contract_violations=False, "
+        "hosts={}, passthrough=()): fake these APIs (all by default) for the test, "
+        "intercepting their real hosts (and `hosts`: {host: api}); let `passthrough` hosts "
+        "through; allow requests that break the contract (for a test that sends them on "
+        "purpose)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -72,12 +74,12 @@ def _options(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
 def _interception(request: pytest.FixtureRequest) -> Interception:
     found: Interception | None = request.node.stash.get(INTERCEPTION, None)
     if found is None:
-        config = request.config
+        config, options = request.config, _options(request.node)
         found = Interception(
-            hosts=parse_hosts(config.getini("mailmocks_hosts")),
-            passthrough=config.getini("mailmocks_passthrough"),
-            allow_contract_violations=bool(
-                _options(request.node).get("allow_contract_violations", False)))
+            hosts={**parse_hosts(config.getini("mailmocks_hosts")), **options.get("hosts", {})},
+            passthrough=[*config.getini("mailmocks_passthrough"),
+                         *options.get("passthrough", ())],
+            allow_contract_violations=bool(options.get("allow_contract_violations", False)))
         request.node.stash[INTERCEPTION] = found
         request.addfinalizer(found.stop)
     return found
