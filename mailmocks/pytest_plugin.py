@@ -52,23 +52,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mailmocks(apis=None, intercept=True, allow_contract_violations=False, "
-        "hosts={}, passthrough=()): fake these APIs (all by default) for the test, "
-        "intercepting their real hosts (and `hosts`: {host: api}); let `passthrough` hosts "
+        "hosts={}, passthrough=(), freeze_time=None): fake these APIs (all by default) for the "
+        "test, clock frozen (True: now; or an ISO time), "
+        "their real hosts intercepted (and `hosts`: {host: api}); let `passthrough` hosts "
         "through; allow requests that break the contract (for a test that sends them on "
         "purpose)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # the marker alone is enough, like moto's @mock_aws: the test gets the fakes
+    # the marker alone is enough, like moto's @mock_aws: a test that asks for no fake gets
+    # them all (or the marker's `apis`)
+    per_api = {f"{name}_mock" for name in apis.names()}
     for item in items:
-        if item.get_closest_marker(MARKER) is not None and isinstance(item, pytest.Function):
-            if "mailmocks" not in item.fixturenames:
-                item.fixturenames.append("mailmocks")
+        marker = item.get_closest_marker(MARKER)
+        if marker is None or not isinstance(item, pytest.Function):
+            continue
+        wants = "apis" in marker.kwargs or not per_api & set(item.fixturenames)
+        if wants and "mailmocks" not in item.fixturenames:
+            item.fixturenames.append("mailmocks")
 
 
 def _options(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
     marker = node.get_closest_marker(MARKER)
     return dict(marker.kwargs) if marker is not None else {}
+
+
+def _prepare(mock: MockServer, options: dict[str, Any]) -> MockServer:
+    """What the marker asks of every fake before the test runs."""
+    if "freeze_time" in options:
+        at = options["freeze_time"]
+        mock.freeze_time(None if at is True else at)
+    return mock
 
 
 def _interception(request: pytest.FixtureRequest) -> Interception:
@@ -120,7 +134,7 @@ def mailmocks(request: pytest.FixtureRequest) -> Iterator[Interception]:
     options = _options(request.node)
     box = Sandbox(options.get("apis"), strict=True)
     found = _interception(request)
-    mocks = [make_mock(name, sandbox=box) for name in box.names]
+    mocks = [_prepare(make_mock(name, sandbox=box), options) for name in box.names]
     for mock in mocks:
         found.add(mock)
     if options.get("intercept", True):
@@ -167,8 +181,9 @@ def _fixtures(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         if "mailmocks" in request.fixturenames:  # one sandbox for the test, not two
             yield request.getfixturevalue("mailmocks")[name]
             return
-        mock = make_mock(name)
-        if _options(request.node).get("intercept", True):
+        options = _options(request.node)
+        mock = _prepare(make_mock(name), options)
+        if options.get("intercept", True):
             _interception(request).add(mock)
             _interception(request).start()
         yield mock
