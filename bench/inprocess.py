@@ -10,7 +10,8 @@ A benchmark, not a test: it asserts nothing and prints numbers. Only loopback is
    requests-mock and responses routes (what the patching libraries cost alone), and the
    fake's own `mock.http` / `mock.async_http` (no patching).
 2. First and next fake in a fresh process: `make_mock(api)` per API and `Sandbox()` of all.
-3. A 50-test suite using the fixtures: serial vs `-n 2` wall time.
+3. A 50-test suite using the fixtures: serial vs `-n 2` wall time, and a control suite of
+   as many plain CPU-bound tests (is there a second core to gain at all?).
 """
 from __future__ import annotations
 
@@ -157,11 +158,25 @@ def test_signup(convertkit_mock, n):
 '''
 
 
-def xdist(tests: int) -> list[tuple[str, float, str]]:
+# The control: the same number of tests, no mailmocks, ~10 ms of CPU each. Where -n 2 is not
+# faster for this one either, the machine has no second core to give (other load).
+CONTROL = '''
+import pytest
+
+@pytest.mark.parametrize("n", range({n}))
+def test_cpu(n):
+    sum(range(200_000))
+'''
+
+
+def xdist(tests: int, suite: str = SUITE) -> list[tuple[str, float, str]]:
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "test_suite.py").write_text(textwrap.dedent(SUITE.format(n=tests)))
-        Path(tmp, "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+        Path(tmp, "test_suite.py").write_text(textwrap.dedent(suite.format(n=tests)))
+        # a user's project has no hypothesis or schemathesis (our own test tools): their
+        # plugins' import would be most of each worker's start-up here
+        Path(tmp, "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider "
+                                           "-p no:hypothesispytest -p no:schemathesis\n")
         for label, extra in (("serial", []), ("-n 2", ["-n", "2"])):
             start = time.perf_counter()
             res = subprocess.run([sys.executable, "-m", "pytest", "-q", *extra], cwd=tmp,
@@ -186,9 +201,12 @@ def main() -> None:
     for name, imp, first, nxt in build_times():
         print(f"  {name:<12} {imp:6.3f} {first:6.3f} {nxt:8.4f}")
     if not args.skip_xdist:
-        print(f"{args.tests}-test suite with fixtures, wall time (s):")
-        for label, wall, last in xdist(args.tests):
-            print(f"  {label:<8} {wall:6.2f}   {last}")
+        print(f"load average before the xdist runs: {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} cores")
+        for title, suite in (("with fixtures", SUITE), ("control, no mailmocks", CONTROL)):
+            print(f"{args.tests}-test suite {title}, wall time (s):")
+            for label, wall, last in xdist(args.tests, suite):
+                print(f"  {label:<8} {wall:6.2f}   {last}")
 
 
 if __name__ == "__main__":
