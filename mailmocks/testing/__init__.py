@@ -8,7 +8,7 @@ calls, fail_next, rate_limit_next, latency, freeze_time, advance, drain).
 from __future__ import annotations
 
 import importlib
-from typing import Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 import httpx
 
@@ -20,7 +20,24 @@ from .helpers import Helpers, Record
 IN_PROCESS_HOST = "http://mailmocks.test"
 
 
-__all__ = ["IN_PROCESS_HOST", "MockServer", "Record", "make_mock", "mock_for"]
+if TYPE_CHECKING:  # the vendor mocks by name, for annotations: `convertkit_mock: ConvertKitMock`
+    from .botamp import Mock as BotampMock
+    from .convertkit import Mock as ConvertKitMock
+    from .esputnik import Mock as ESputnikMock
+    from .highlevel import Mock as HighLevelMock
+    from .parcelvoy import Mock as ParcelvoyMock
+
+__all__ = ["IN_PROCESS_HOST", "BotampMock", "ConvertKitMock", "ESputnikMock", "HighLevelMock",
+           "MockServer", "ParcelvoyMock", "Record", "make_mock", "mock_for"]
+_TYPED = {"BotampMock": "botamp", "ConvertKitMock": "convertkit", "ESputnikMock": "esputnik",
+          "HighLevelMock": "highlevel", "ParcelvoyMock": "parcelvoy"}
+
+
+def __getattr__(name: str) -> Any:
+    # imported when asked for, so `import mailmocks` does not load every vendor
+    if name in _TYPED:
+        return mock_for(_TYPED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MockServer(Helpers):

@@ -114,3 +114,9 @@ def test_every_vendor_mock_has_an_async_client(name: str) -> None:
 
     anyio.run(scenario)
     mock.close()
+
+
+def test_the_vendor_mocks_are_importable_by_name() -> None:
+    from mailmocks.testing import ConvertKitMock, HighLevelMock, mock_for
+
+    assert ConvertKitMock is mock_for("convertkit") and HighLevelMock.api_name == "highlevel"
