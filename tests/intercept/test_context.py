@@ -81,3 +81,16 @@ def test_the_innermost_interception_answers() -> None:
         httpx.get("https://api.convertkit.com/v3/forms",
                   params={"api_key": inner.convertkit.api_key})
     assert len(inner.convertkit.calls()) == 1 and outer.convertkit.calls() == []
+
+
+def test_a_fakes_own_webhook_to_an_unfaked_host_fails_as_offline() -> None:
+    with intercept(["convertkit"]) as mm:
+        ck = mm.convertkit
+        delivery = ck.webhooks.send(api="convertkit", event="subscriber.subscriber_activate",
+                                    url="https://hooks.acme.test/ck", payload={"a": 1})
+        ck.drain()
+    [attempt] = delivery.attempts
+    assert attempt.status is None and attempt.error is not None
+    assert attempt.error.startswith("ConnectError: mailmocks: POST https://hooks.acme.test/ck "
+                                    "reached no fake")
+    assert mm.unmatched == []  # the test's own code did nothing wrong

@@ -118,3 +118,14 @@ def test_opted_out(convertkit_mock):
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1)
     assert "FAILED test_marker.py::test_others_are_not_faked" in result.stdout.str()
+
+
+def test_a_failing_test_shows_its_violations_too(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_both=WRONG_REQUEST.replace(
+        "    subscribe(convertkit_mock.api_key)  # the status is ignored, as careless code does",
+        "    subscribe(convertkit_mock.api_key)\n    assert False, 'the test itself fails'"))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert "the test itself fails" in out
+    assert "Captured mailmocks call" in out and "body $.tags" in out
