@@ -34,10 +34,12 @@ class Violation:
     body: Any = None  # redacted
 
     @classmethod
-    def from_entry(cls, entry: Entry, journal: Journal) -> Violation:
+    def from_entry(cls, entry: Entry, journal: Journal,
+                   problems: tuple[dict[str, str], ...] | None = None) -> Violation:
         seen = entry.as_dict(journal.redact)
         return cls(entry.api, entry.operation, entry.method, entry.path, entry.status,
-                   tuple(entry.problems), seen["query"], seen["request_body"])
+                   tuple(entry.problems) if problems is None else problems, seen["query"],
+                   seen["request_body"])
 
     def lines(self) -> list[str]:
         what = self.operation or "(no operation)"

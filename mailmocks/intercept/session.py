@@ -8,7 +8,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
+import orjson
 
+from ..core import Entry
 from ..core.webhooks import OUTBOUND_HEADER
 from ..sandbox import Sandbox
 from ..testing import MockServer, make_mock
@@ -92,9 +94,17 @@ class Interception:
         return {host: api for host, (api, _) in self._hosts.items()}
 
     def __getitem__(self, name: str) -> MockServer:
+        self._ensure()
         return self.mocks[name]
 
+    def _ensure(self) -> None:
+        # intercept() builds its fakes when first used, not when a decorator is applied
+        populate, self._populate = self._populate, None
+        if populate is not None:
+            populate(self)
+
     def _typed(self, name: str) -> Any:
+        self._ensure()
         try:
             return self.mocks[name]
         except KeyError:
@@ -164,8 +174,12 @@ class Interception:
             journal = faked.sandbox.services.journal
             for entry in journal.entries(kind="request"):
                 host = _hostname(entry.request_headers.get("host", ""))
-                if entry.id > faked.since and entry.problems and host in self._hosts:
+                if entry.id <= faked.since or host not in self._hosts:
+                    continue
+                if entry.problems:
                     out.append(Violation.from_entry(entry, journal))
+                elif _broken_json(entry):  # answered 400 before any validation could run
+                    out.append(Violation.from_entry(entry, journal, (BROKEN_JSON,)))
         return out
 
     def check(self) -> None:
@@ -180,6 +194,7 @@ class Interception:
 
     # -- lifetime --------------------------------------------------------------------------
     def start(self) -> Interception:
+        self._ensure()
         if not self._started:
             patching.activate(self)
             self._started = True
@@ -220,6 +235,22 @@ class Interception:
         return self._factory() if self._factory is not None else self
 
     _factory: Callable[[], Interception] | None = None
+    _populate: Callable[[Interception], None] | None = None
+
+
+BROKEN_JSON = {"location": "body", "field": "", "keyword": "json",
+               "message": "the body is declared JSON but does not parse"}
+
+
+def _broken_json(entry: Entry) -> bool:
+    body = entry.request_body
+    if not isinstance(body, bytes) or entry.clipped or "json" not in entry.request_media:
+        return False
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return bool(body.strip())
+    return False
 
 
 def _hostname(host: str) -> str:
@@ -244,12 +275,15 @@ def intercept(apis: Iterable[str] | None = None, *, hosts: Mapping[str, str] | N
     """
     names = list(apis) if apis is not None else None
 
-    def build() -> Interception:
+    def populate(target: Interception) -> None:
         box = Sandbox(names, strict=strict, seed=seed)
+        for name in box.names:
+            target.add(make_mock(name, sandbox=box))
+
+    def build() -> Interception:
         interception = Interception(hosts=hosts, passthrough=passthrough,
                                     allow_contract_violations=allow_contract_violations)
-        for name in box.names:
-            interception.add(make_mock(name, sandbox=box))
+        interception._populate = populate
         return interception
 
     first = build()

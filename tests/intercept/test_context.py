@@ -94,3 +94,22 @@ def test_a_fakes_own_webhook_to_an_unfaked_host_fails_as_offline() -> None:
     assert attempt.error.startswith("ConnectError: mailmocks: POST https://hooks.acme.test/ck "
                                     "reached no fake")
     assert mm.unmatched == []  # the test's own code did nothing wrong
+
+
+def test_a_body_that_is_not_json_is_a_violation() -> None:
+    mm = intercept(["highlevel"], allow_contract_violations=True)
+    with mm:
+        r = httpx.post("https://services.leadconnectorhq.com/blogs/posts",
+                       content=b'{"title": ', headers={
+                           "Authorization": f"Bearer {mm.highlevel.token}",
+                           "Version": "2021-07-28", "Content-Type": "application/json"})
+    assert r.status_code == 400
+    [violation] = mm.violations()
+    assert violation.problems[0]["keyword"] == "json"
+    assert violation.lines()[1] == "  body $: the body is declared JSON but does not parse [json]"
+
+
+def test_fakes_are_built_when_first_used_not_when_decorating() -> None:
+    mm = intercept(["botamp"])
+    assert mm.mocks == {}
+    assert mm.botamp.api_key and list(mm.mocks) == ["botamp"]
