@@ -28,6 +28,7 @@ from .intercept import LOOPBACK, Interception, parse_hosts
 from .intercept.report import ContractViolationWarning, format_report
 from .sandbox import Sandbox
 from .testing import IN_PROCESS_HOST, MockServer, make_mock, mock_for
+from .testing.helpers import moment
 
 __all__ = ["IN_PROCESS_HOST", "LiveServer", "MockServer", "free_port", "make_mock", "mock_for"]
 
@@ -52,8 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mailmocks(apis=None, intercept=True, allow_contract_violations=False, "
-        "hosts={}, passthrough=(), freeze_time=None): fake these APIs (all by default) for the "
-        "test, clock frozen (True: now; or an ISO time), "
+        "hosts={}, passthrough=(), freeze_time=None, rate_limits=True, faults=()): fake these "
+        "APIs (all by default) for the test, clock frozen (True: now; or an ISO time), rate "
+        "limits off, faults injected ({'api', 'operation', 'status', 'times', 'latency'}), "
         "their real hosts intercepted (and `hosts`: {host: api}); let `passthrough` hosts "
         "through; allow requests that break the contract (for a test that sends them on "
         "purpose)")
@@ -77,12 +79,17 @@ def _options(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
     return dict(marker.kwargs) if marker is not None else {}
 
 
-def _prepare(mock: MockServer, options: dict[str, Any]) -> MockServer:
-    """What the marker asks of every fake before the test runs."""
-    if "freeze_time" in options:
+def _prepare(box: Sandbox, options: dict[str, Any]) -> Sandbox:
+    """What the marker asks of a test's sandbox before the test runs."""
+    services = box.services
+    if options.get("freeze_time") is not None:
         at = options["freeze_time"]
-        mock.freeze_time(None if at is True else at)
-    return mock
+        services.clock.freeze(None if at is True else moment(at))
+    if options.get("rate_limits", True) is False:
+        services.limiter.enabled = False
+    for spec in options.get("faults", ()):
+        services.faults.add(**spec)
+    return box
 
 
 def _interception(request: pytest.FixtureRequest) -> Interception:
@@ -132,9 +139,9 @@ def mailmocks(request: pytest.FixtureRequest) -> Iterator[Interception]:
     """Every API's fake (or the marker's `apis=[...]`) in one sandbox, their hosts faked:
     `mailmocks.convertkit`, `mailmocks["botamp"]`, ..."""
     options = _options(request.node)
-    box = Sandbox(options.get("apis"), strict=True)
+    box = _prepare(Sandbox(options.get("apis"), strict=True), options)
     found = _interception(request)
-    mocks = [_prepare(make_mock(name, sandbox=box), options) for name in box.names]
+    mocks = [make_mock(name, sandbox=box) for name in box.names]
     for mock in mocks:
         found.add(mock)
     if options.get("intercept", True):
@@ -182,7 +189,8 @@ def _fixtures(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
             yield request.getfixturevalue("mailmocks")[name]
             return
         options = _options(request.node)
-        mock = _prepare(make_mock(name), options)
+        mock = make_mock(name)
+        _prepare(mock.sandbox, options)
         if options.get("intercept", True):
             _interception(request).add(mock)
             _interception(request).start()

@@ -44,6 +44,13 @@ class Record:
                    entry.request_headers.get("host", ""))
 
 
+def moment(at: datetime | float | str | None) -> datetime | float | None:
+    """A datetime, epoch seconds or an ISO 8601 string (`Z` allowed) as the clock takes it."""
+    if isinstance(at, str):
+        return datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return at
+
+
 def _describe(msg: Message) -> str:
     return f"{msg.to} {msg.subject!r}" + (f" ({msg.kind})" if msg.kind else "")
 
@@ -149,6 +156,4 @@ class Helpers:
     # -- time ------------------------------------------------------------------------------
     def freeze_time(self, at: datetime | float | str | None = None) -> None:
         """Stop the sandbox's clock (at `at`: a datetime, epoch seconds or ISO 8601)."""
-        if isinstance(at, str):
-            at = datetime.fromisoformat(at.replace("Z", "+00:00"))
-        self.clock.freeze(at)
+        self.clock.freeze(moment(at))

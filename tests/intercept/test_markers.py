@@ -37,3 +37,13 @@ def test_apis_share_one_sandbox(mailmocks: Interception, botamp_mock: Any) -> No
 def test_passthrough_hosts_are_sent_for_real(convertkit_mock: Any) -> None:
     with pytest.raises(httpx.ConnectError):  # really sent: nothing listens on port 9
         httpx.get("http://127.0.0.2:9/", timeout=2)
+
+
+@pytest.mark.mailmocks(rate_limits=False, faults=[
+    {"api": "convertkit", "operation": "list_forms", "status": 503, "times": 1}])
+def test_faults_and_rate_limits_from_the_marker(convertkit_mock: Any) -> None:
+    assert convertkit_mock.services.limiter.enabled is False
+    params = {"api_key": convertkit_mock.api_key}
+    statuses = [httpx.get("https://api.convertkit.com/v3/forms", params=params).status_code
+                for _ in range(2)]
+    assert statuses == [503, 200]
