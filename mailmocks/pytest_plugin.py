@@ -19,20 +19,32 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import apis
-from .intercept import LOOPBACK, Interception, parse_hosts
-from .intercept.report import ContractViolationWarning, format_report
-from .sandbox import Sandbox
-from .testing import IN_PROCESS_HOST, MockServer, make_mock, mock_for
-from .testing.helpers import moment
+
+# Only the registry at import: pytest loads this plugin in every process (each xdist worker
+# too), so the engine, the vendors and the patching load when a test first asks for a fake.
+if TYPE_CHECKING:
+    from .intercept import Interception
+    from .sandbox import Sandbox
+    from .testing import IN_PROCESS_HOST, MockServer, make_mock, mock_for
 
 __all__ = ["IN_PROCESS_HOST", "LiveServer", "MockServer", "free_port", "make_mock", "mock_for"]
+_LAZY = {"IN_PROCESS_HOST": "testing", "MockServer": "testing", "make_mock": "testing",
+         "mock_for": "testing"}
+LOOPBACK = ("127.0.0.1", "localhost", "::1")  # = intercept.LOOPBACK (checked by a test)
 
-INTERCEPTION = pytest.StashKey[Interception]()
+INTERCEPTION = pytest.StashKey["Interception"]()
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f"{__package__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 MARKER = "mailmocks"
 
 
@@ -81,6 +93,8 @@ def _options(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
 
 def _prepare(box: Sandbox, options: dict[str, Any]) -> Sandbox:
     """What the marker asks of a test's sandbox before the test runs."""
+    from .testing.helpers import moment
+
     services = box.services
     if options.get("freeze_time") is not None:
         at = options["freeze_time"]
@@ -93,6 +107,8 @@ def _prepare(box: Sandbox, options: dict[str, Any]) -> Sandbox:
 
 
 def _interception(request: pytest.FixtureRequest) -> Interception:
+    from .intercept import Interception, parse_hosts
+
     found: Interception | None = request.node.stash.get(INTERCEPTION, None)
     if found is None:
         config, options = request.config, _options(request.node)
@@ -113,6 +129,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     except BaseException:
         found = item.stash.get(INTERCEPTION, None)
         if found is not None and found.violations():
+            from .intercept.report import format_report
             item.add_report_section("call", "mailmocks", format_report(found.violations()))
         raise
     found = item.stash.get(INTERCEPTION, None)
@@ -124,6 +141,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         return result
     violations = found.violations()
     if violations:
+        from .intercept.report import ContractViolationWarning, format_report
+
         report = format_report(violations)
         mode = (item.config.getoption("--mailmocks-violations")
                 or item.config.getini("mailmocks_contract_violations"))
@@ -138,6 +157,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def mailmocks(request: pytest.FixtureRequest) -> Iterator[Interception]:
     """Every API's fake (or the marker's `apis=[...]`) in one sandbox, their hosts faked:
     `mailmocks.convertkit`, `mailmocks["botamp"]`, ..."""
+    from .sandbox import Sandbox
+    from .testing import make_mock
+
     options = _options(request.node)
     box = _prepare(Sandbox(options.get("apis"), strict=True), options)
     found = _interception(request)
@@ -188,6 +210,8 @@ def _fixtures(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         if "mailmocks" in request.fixturenames:  # one sandbox for the test, not two
             yield request.getfixturevalue("mailmocks")[name]
             return
+        from .testing import make_mock
+
         options = _options(request.node)
         mock = make_mock(name)
         _prepare(mock.sandbox, options)
@@ -198,6 +222,9 @@ def _fixtures(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         mock.close()
 
     def live() -> Iterator[MockServer]:
+        from .sandbox import Sandbox
+        from .testing import make_mock
+
         box = Sandbox([name], strict=True)
         with LiveServer(box) as server:
             mock = make_mock(name, root=server.url, sandbox=box)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+# Loaded before any in-process run: pytester drops the modules a run imported, and libyaml's
+# C parser cannot be imported twice into one process.
+from mailmocks.testing import make_mock
+
 pytest_plugins = ["pytester"]
 
 WRONG_REQUEST = '''
@@ -45,7 +49,6 @@ def test_a_wrong_request_fails_its_test_with_the_report(pytester: pytest.Pyteste
 
 
 def convertkit_secret_absent(out: str) -> bool:
-    from mailmocks.testing import make_mock
     key: str = make_mock("convertkit").api_key  # type: ignore[attr-defined]
     return key not in out
 
@@ -129,3 +132,28 @@ def test_a_failing_test_shows_its_violations_too(pytester: pytest.Pytester) -> N
     out = result.stdout.str()
     assert "the test itself fails" in out
     assert "Captured mailmocks call" in out and "body $.tags" in out
+
+
+def test_the_plugin_loads_no_engine_until_a_fake_is_asked_for() -> None:
+    import subprocess
+    import sys
+
+    from mailmocks import pytest_plugin
+    from mailmocks.intercept import LOOPBACK
+
+    assert pytest_plugin.LOOPBACK == LOOPBACK  # the plugin's copy, kept light
+    probe = ("import sys, mailmocks.pytest_plugin;"
+             "print(sorted(m for m in sys.modules if m.startswith(('mailmocks.', 'respx',"
+             " 'starlette', 'faker'))))")
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                         text=True).stdout
+    assert out.strip() == "['mailmocks.apis', 'mailmocks.pytest_plugin']"
+
+
+def test_mailmocks_intercept_is_callable_whichever_it_names() -> None:
+    import mailmocks
+    from mailmocks import intercept as package_or_function
+    from mailmocks.intercept import session
+
+    assert callable(mailmocks.intercept) and callable(package_or_function)
+    assert isinstance(mailmocks.intercept(["botamp"]), session.Interception)
