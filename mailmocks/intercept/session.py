@@ -49,6 +49,7 @@ class _Faked:
     def close(self) -> None:
         if self._sync is not None:
             self._sync.close()
+            self._sync = None  # entered again, it gets a new loop thread
 
 
 class Interception:

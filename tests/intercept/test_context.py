@@ -113,3 +113,13 @@ def test_fakes_are_built_when_first_used_not_when_decorating() -> None:
     mm = intercept(["botamp"])
     assert mm.mocks == {}
     assert mm.botamp.api_key and list(mm.mocks) == ["botamp"]
+
+
+def test_an_interception_can_be_entered_again() -> None:
+    mm = intercept(["convertkit"])
+    for _ in range(2):
+        with mm:
+            r = httpx.get("https://api.convertkit.com/v3/forms",
+                          params={"api_key": mm.convertkit.api_key})
+            assert r.status_code == 200
+    assert len(mm.convertkit.calls("list_forms")) == 2
