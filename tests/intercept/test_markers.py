@@ -47,3 +47,14 @@ def test_faults_and_rate_limits_from_the_marker(convertkit_mock: Any) -> None:
     statuses = [httpx.get("https://api.convertkit.com/v3/forms", params=params).status_code
                 for _ in range(2)]
     assert statuses == [503, 200]
+
+
+def test_a_users_own_respx_routes_keep_working(convertkit_mock: Any) -> None:
+    import respx
+
+    with respx.mock(assert_all_called=False) as own:
+        own.get("https://api.stripe.com/v1/charges").respond(200, json={"data": []})
+        assert httpx.get("https://api.stripe.com/v1/charges").json() == {"data": []}
+        r = httpx.get("https://api.convertkit.com/v3/forms",
+                      params={"api_key": convertkit_mock.api_key})
+        assert r.status_code == 200  # still the fake
