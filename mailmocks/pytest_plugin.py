@@ -208,7 +208,11 @@ class LiveServer:
 def _fixtures(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def in_process(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         if "mailmocks" in request.fixturenames:  # one sandbox for the test, not two
-            yield request.getfixturevalue("mailmocks")[name]
+            shared = request.getfixturevalue("mailmocks")
+            if name not in shared.mocks:
+                raise pytest.UsageError(f"{name}_mock: {name} is not in the mailmocks "
+                                        f"marker's apis={sorted(shared.mocks)}")
+            yield shared[name]
             return
         from .testing import make_mock
 

@@ -157,3 +157,17 @@ def test_mailmocks_intercept_is_callable_whichever_it_names() -> None:
 
     assert callable(mailmocks.intercept) and callable(package_or_function)
     assert isinstance(mailmocks.intercept(["botamp"]), session.Interception)
+
+
+def test_a_fixture_outside_the_markers_apis_says_so(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_apis='''
+import pytest
+
+@pytest.mark.mailmocks(apis=["botamp"])
+def test_wrong(convertkit_mock):
+    pass
+''')
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    assert ("convertkit_mock: convertkit is not in the mailmocks marker's apis=['botamp']"
+            in result.stdout.str())
