@@ -68,7 +68,8 @@ class Interception:
         self.passthrough = normal(passthrough)
         self.allow_contract_violations = allow_contract_violations
         self.unmatched: list[str] = []
-        self._route_violations: list[Violation] = []
+        # (sandbox, journal position) sorts them among the journal's, which they are not in
+        self._route_violations: list[tuple[int, float, Violation]] = []
         self._hosts: dict[str, tuple[str, _Faked]] = {}
         self._faked: dict[int, _Faked] = {}
         self._started = False
@@ -146,8 +147,10 @@ class Interception:
             problem = {"location": "path", "field": "", "keyword": "operation",
                        "message": f"the {api} contract has no operation {request.method} "
                                   f"{path}"}
-            self._route_violations.append(Violation(api, None, request.method, path, None,
-                                                    (problem,)))
+            last = faked.sandbox.services.journal.entries()[-1:]
+            self._route_violations.append((id(faked.sandbox), (last[0].id if last else 0) + 0.5,
+                                           Violation(api, None, request.method, path, None,
+                                                     (problem,))))
         return faked
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -170,18 +173,20 @@ class Interception:
     # -- results ---------------------------------------------------------------------------
     def violations(self) -> list[Violation]:
         """Every request sent through a faked host that broke its contract, oldest first."""
-        out = list(self._route_violations)
+        found = list(self._route_violations)
         for faked in self._faked.values():
-            journal = faked.sandbox.services.journal
+            journal, box = faked.sandbox.services.journal, id(faked.sandbox)
             for entry in journal.entries(kind="request"):
                 host = _hostname(entry.request_headers.get("host", ""))
                 if entry.id <= faked.since or host not in self._hosts:
                     continue
                 if entry.problems:
-                    out.append(Violation.from_entry(entry, journal))
+                    found.append((box, entry.id, Violation.from_entry(entry, journal)))
                 elif _broken_json(entry):  # answered 400 before any validation could run
-                    out.append(Violation.from_entry(entry, journal, (BROKEN_JSON,)))
-        return out
+                    found.append((box, entry.id,
+                                  Violation.from_entry(entry, journal, (BROKEN_JSON,))))
+        found.sort(key=lambda item: item[:2])
+        return [violation for _, _, violation in found]
 
     def check(self) -> None:
         """Raise what went wrong: unmatched requests, then contract violations (unless

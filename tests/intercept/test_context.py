@@ -123,3 +123,15 @@ def test_an_interception_can_be_entered_again() -> None:
                           params={"api_key": mm.convertkit.api_key})
             assert r.status_code == 200
     assert len(mm.convertkit.calls("list_forms")) == 2
+
+
+def test_violations_are_listed_in_the_order_they_were_sent() -> None:
+    mm = intercept(["convertkit"], allow_contract_violations=True)
+    with mm:
+        key = mm.convertkit.api_key
+        httpx.get("https://api.convertkit.com/v3/formz")
+        httpx.post("https://api.convertkit.com/v3/forms/3001/subscribe",
+                   json={"api_key": key, "email": "a@example.com", "first_name": 42})
+        httpx.get("https://api.convertkit.com/v3/tagz")
+    assert [v.operation or v.path for v in mm.violations()] == [
+        "/v3/formz", "add_subscriber_to_form", "/v3/tagz"]
