@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from .core.app import ApiApp
 from .core.jobs import Job
 from .core.services import Services
 from .guard import LOOPBACK_HOSTS, is_control_path, refusal
+from .inspector.pages import PAGE_HEADS
 
 log = logging.getLogger("mailmocks")
 
@@ -37,6 +39,7 @@ class Sandbox:
         self.services = services or Services()
         self.apps: dict[str, ApiApp] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self.session_secret = secrets.token_bytes(32)  # signs the inspector's CSRF tokens
         self._build()
         from .admin import build_admin  # the admin app reads the sandbox it serves
         self.admin = build_admin(self)
@@ -70,14 +73,14 @@ class Sandbox:
             return
         path: str = scope["path"]
         if scope["type"] == "http" and is_control_path(path):
-            refused = refusal(scope, self.hosts)
+            refused = refusal(scope, self.hosts, self.session_secret)
             if refused is not None:
                 await _refuse(scope, receive, send, *refused)
                 return
         head, _, rest = path[1:].partition("/")
         app = self.apps.get(head)
         if app is None:
-            if head == "_admin" or path == "/":
+            if head == "_admin" or head in PAGE_HEADS:  # the control API, the inspector
                 await self.admin(scope, receive, send)
                 return
             from starlette.responses import PlainTextResponse
