@@ -67,7 +67,7 @@ def replay_curl(base: str, record: dict[str, Any]) -> str:
     """A curl repeating a journaled request (secrets stay redacted: put your key back)."""
     import shlex
     from urllib.parse import urlencode
-    url = base + record["path"]
+    url = f"{base}/{record['api']}{record['path']}"  # journaled paths are the API's own
     if record.get("query"):
         url += "?" + urlencode(record["query"])
     parts = ["curl", "-sS", "-X", record.get("method") or "GET", shlex.quote(url)]

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from starlette.routing import Route
 
-from ..core import Api, Services, Table
+from ..core import Api, Services, Table, iso
 
 SKIP = frozenset({"services", "lock", "rng", "billetto_source"})
 CELL_CHARS = 300
@@ -74,10 +74,18 @@ def cell(value: Any) -> Any:
     return text if len(text) <= CELL_CHARS else text[:CELL_CHARS] + "…"
 
 
+def _when(name: str, value: Any) -> Any:
+    """Epoch seconds in a `*_at` field read as ISO 8601, like the rest of the control API."""
+    if name.endswith("_at") and isinstance(value, float | int) and not isinstance(value, bool) \
+            and 0 <= value < 253402300800:
+        return iso(float(value))
+    return cell(value)
+
+
 def row(record: Any) -> dict[str, Any]:
     if _is_record(record):
-        return {f.name: cell(getattr(record, f.name)) for f in dataclasses.fields(record)
-                if not f.name.startswith("_")}
+        return {f.name: _when(f.name, getattr(record, f.name))
+                for f in dataclasses.fields(record) if not f.name.startswith("_")}
     return {"value": cell(record)}
 
 
