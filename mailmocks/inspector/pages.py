@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .. import admin
+from ..core import Contract
 from ..guard import SESSION_COOKIE, TOKEN_HEADER, session_token
 from . import snippets, state
 
@@ -171,8 +172,12 @@ def page_routes(sandbox: Sandbox) -> list[BaseRoute]:
                       operations={n: sorted(a.api.contract.operations)
                                   for n, a in sandbox.apps.items()})
 
+    resolved: list[dict[str, Any]] = []  # the document with its $refs resolved, made once
+
     async def docs(request: Request) -> Response:
-        return render(request, "docs.html", doc=admin.document_for(sandbox))
+        if not resolved:
+            resolved.append(Contract(admin.document_for(sandbox)).document)
+        return render(request, "docs.html", doc=resolved[0])
 
     async def static(request: Request) -> Response:
         file = STATIC.get(request.path_params["name"])
