@@ -12,6 +12,7 @@ import copy
 import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -170,6 +171,10 @@ def status_dict(sandbox: Sandbox) -> dict[str, Any]:
     pending = s.jobs.pending()
     messages = s.outbox.messages()
     entries = s.journal.entries()
+    # one pass each: the inspector polls this every second
+    by_messages = Counter(m.api for m in messages)
+    by_requests = Counter(e.api for e in entries)
+    by_jobs = Counter(_job_api(j.name) for j in pending)
     apis: dict[str, Any] = {}
     for name, app in sandbox.apps.items():
         apis[name] = {
@@ -177,9 +182,8 @@ def status_dict(sandbox: Sandbox) -> dict[str, Any]:
             "vendor_base_url": app.api.vendor_base_url,
             "credentials": app.api.describe(app.world),
             "pending_operations": app.pending,
-            "counts": {"messages": sum(1 for m in messages if m.api == name),
-                       "requests": sum(1 for e in entries if e.api == name),
-                       "jobs": sum(1 for j in pending if _job_api(j.name) == name)},
+            "counts": {"messages": by_messages[name], "requests": by_requests[name],
+                       "jobs": by_jobs[name]},
             "sandbox_routes": state.sandbox_routes(app.api, app.world, s),
         }
     return {"apis": apis, "clock": clock_dict(sandbox), "jobs_pending": len(pending),
