@@ -83,6 +83,15 @@ def replay_curl(base: str, record: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def live_mark(sandbox: Sandbox) -> str:
+    """What a live list showed, as its script compares it with GET /_admin's counters."""
+    s = sandbox.services
+    messages, entries = s.outbox.messages(), s.journal.entries()
+    return "/".join(str(n) for n in (messages[-1].id if messages else 0,
+                                     entries[-1].id if entries else 0, len(s.outbox),
+                                     len(s.journal)))
+
+
 def page_routes(sandbox: Sandbox) -> list[BaseRoute]:
     s = sandbox.services
 
@@ -95,6 +104,7 @@ def page_routes(sandbox: Sandbox) -> list[BaseRoute]:
         html = ENV.get_template(template).render(
             request=request, token=session_token(sandbox.session_secret, session),
             clock=admin.clock_dict(sandbox), apps=sandbox.apps, path=request.url.path,
+            mark=live_mark(sandbox),
             **context)
         response = HTMLResponse(html, headers=PAGE_HEADERS)
         if fresh:

@@ -83,14 +83,16 @@
   // Live lists: poll the sandbox's status; when the watched counter moves, refetch the list.
   const live = document.querySelector("[data-live]");
   const clock = document.getElementById("clock");
-  let seen = null;
+  // the page says what it showed when rendered, so nothing sent since is missed
+  let seen = live ? live.dataset.mark : null;
   async function poll() {
     try {
       const status = await (await fetch("/_admin", {credentials: "same-origin"})).json();
       clock.textContent = status.clock.now + (status.clock.frozen ? " (frozen)" : "");
       if (live) {
-        const mark = status[live.dataset.live] + "/" + status.outbox + "/" + status.journal.entries;
-        if (seen !== null && mark !== seen) {
+        const mark = [status.last_message, status.last_request, status.outbox,
+                      status.journal.entries].join("/");
+        if (mark !== seen) {
           const part = await fetch(live.dataset.src, {credentials: "same-origin"});
           if (part.ok) { live.innerHTML = await part.text(); }
         }
