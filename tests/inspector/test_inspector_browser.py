@@ -121,6 +121,18 @@ def test_sends_appear_in_the_inbox_live_and_open_rendered(sandbox: tuple[Sandbox
     inbox.wait_for_selector("#status:has-text('opened')")
     [receipt] = box.services.outbox.messages("parcelvoy")
     assert receipt.status == "opened"
+    before = len(box.services.outbox)
+    inbox.get_by_role("button", name="Delete", exact=True).click()
+    inbox.wait_for_url("**/inbox")
+    assert len(box.services.outbox) == before - 1 and box.services.outbox.get(receipt.id) is None
+    inbox.get_by_label("Search").fill("flash sale")
+    inbox.get_by_role("button", name="Filter").click()
+    rows = inbox.locator("#outbox tr.msg")
+    assert rows.count() >= 1 and all("Flash sale" in t for t in rows.all_inner_texts())
+    inbox.on("dialog", lambda dialog: dialog.accept())
+    inbox.get_by_role("button", name="Delete all").click()
+    inbox.wait_for_selector("#outbox:has-text('Nothing sent yet')")
+    assert len(box.services.outbox) == 0
     inbox.close()
     controls.close()
 
