@@ -6,9 +6,11 @@ sandboxed iframe whose source is served with `Content-Security-Policy: sandbox`.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import jinja2
 import orjson
@@ -17,7 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .. import admin
-from ..core import Contract
+from ..core import Contract, Message
 from ..guard import SESSION_COOKIE, TOKEN_HEADER, session_token
 from . import snippets, state
 
@@ -37,6 +39,7 @@ STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; char
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.suffix in STATIC_TYPES}
 LIFECYCLE = ("delivered", "opened", "clicked", "bounced")
 PAGE_SIZE = 50
+PATH_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
 def pretty(value: Any) -> str:
@@ -81,6 +84,27 @@ def replay_curl(base: str, record: dict[str, Any]) -> str:
         text = body if isinstance(body, str) else orjson.dumps(body).decode()
         parts += ["--data-raw", shlex.quote(text)]
     return " ".join(parts)
+
+
+def _norm(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def message_actions(sandbox: Sandbox, msg: Message) -> list[str]:
+    """The vendor's own sandbox POST routes about this message: a route with one path
+    parameter named like one of the message's meta keys (eSputnik's
+    /_sandbox/sends/{request_id}/status and the message's requestId)."""
+    app = sandbox.apps.get(msg.api)
+    if app is None:
+        return []
+    meta = {_norm(k): v for k, v in msg.meta.items() if isinstance(v, str | int)}
+    found = []
+    for r in state.sandbox_routes(app.api, app.world, sandbox.services):
+        params = PATH_PARAM.findall(r["path"])
+        if r["method"] == "POST" and len(params) == 1 and _norm(params[0]) in meta:
+            value = quote(str(meta[_norm(params[0])]), safe="")
+            found.append(PATH_PARAM.sub(value, r["path"]))
+    return found
 
 
 def live_mark(sandbox: Sandbox) -> str:
@@ -132,6 +156,7 @@ def page_routes(sandbox: Sandbox) -> list[BaseRoute]:
             chosen = shown[0]
         context = {"messages": shown, "total": len(every), "filters": filters,
                    "chosen": chosen, "lifecycle": LIFECYCLE,
+                   "vendor_actions": message_actions(sandbox, chosen) if chosen else [],
                    "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
                    "channels": sorted({m.channel for m in s.outbox.messages()}),
                    "kinds": sorted({m.kind for m in s.outbox.messages() if m.kind})}

@@ -115,6 +115,12 @@ def test_sends_appear_in_the_inbox_live_and_open_rendered(sandbox: tuple[Sandbox
     assert inbox.locator("#to").inner_text() == sent.to
     body = inbox.frame_locator("#preview").locator("body").inner_text()
     assert body.strip() and "$" not in body  # rendered, no Velocity left
+    # the vendor's own lifecycle route for this send, offered on the message
+    action = inbox.locator("form.vendor-action")
+    assert "/esputnik/_sandbox/sends/" in action.inner_text()
+    action.locator("input").fill('{"status": "READ"}')
+    action.get_by_role("button", name="Send").click()
+    inbox.wait_for_selector("#status:has-text('READ')")
     inbox.locator("#outbox tr.msg:has-text('parcelvoy') a").first.click()
     assert "{{" not in inbox.frame_locator("#preview").locator("body").inner_text()
     inbox.get_by_role("button", name="Mark opened").click()

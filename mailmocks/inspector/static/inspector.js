@@ -58,6 +58,10 @@
     const form = ev.target.closest("form[data-api]");
     if (!form) { return; }
     ev.preventDefault();
+    if (form.dataset.raw !== undefined) {  // a vendor's own route: its JSON body as typed
+      act(form.dataset.api, "POST", form.elements.body.value);
+      return;
+    }
     const body = {};
     for (const field of form.elements) {
       if (!field.name) { continue; }
