@@ -408,7 +408,8 @@ def build_admin(sandbox: Sandbox) -> Starlette:
         rows = state.tables(app.world).get(p["table"])
         if rows is None:
             return _error(404, f"no table {p['table']!r} in {p['api']}")
-        return _json(state.page(p["table"], rows, p.get("offset", 0), p.get("limit", 50)))
+        return _json(state.page(p["table"], state.matching(rows, p.get("q", "")),
+                                p.get("offset", 0), p.get("limit", 50)))
 
     def route(path: str, *pairs: tuple[str, str, Handler]) -> list[BaseRoute]:
         by_method = {method: checked(op_id, fn) for method, op_id, fn in pairs}

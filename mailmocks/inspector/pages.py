@@ -192,12 +192,16 @@ def page_routes(sandbox: Sandbox) -> list[BaseRoute]:
         api = q.get("api") or next(iter(sandbox.apps))
         if api not in sandbox.apps:
             return render(request, "state.html", api=None, tables={}, table=None)
-        found = state.tables(sandbox.apps[api].world)
-        name = q.get("table") or next(iter(found), "")
+        text = q.get("q", "")[:1000]
+        found = {n: state.matching(rows, text)
+                 for n, rows in state.tables(sandbox.apps[api].world).items()}
+        # searching (a message's recipient): the first table that holds it
+        first = next((n for n, rows in found.items() if rows), "") if text else ""
+        name = q.get("table") or first or next(iter(found), "")
         offset = _int(q.get("offset"), 0) or 0
         table = state.page(name, found[name], offset, PAGE_SIZE) if name in found else None
         return render(request, "state.html", api=api, tables=found, table=table,
-                      size=PAGE_SIZE)
+                      size=PAGE_SIZE, text=text)
 
     async def controls(request: Request) -> Response:
         status = admin.status_dict(sandbox)

@@ -89,6 +89,14 @@ def row(record: Any) -> dict[str, Any]:
     return {"value": cell(record)}
 
 
+def matching(rows: list[Any], text: str) -> list[Any]:
+    """The rows with `text` in any cell (any case): the records a message or request names."""
+    if not text:
+        return rows
+    low = text.lower()
+    return [r for r in rows if any(low in str(v).lower() for v in row(r).values())]
+
+
 def page(name: str, rows: list[Any], offset: int, limit: int) -> dict[str, Any]:
     shown = [row(r) for r in rows[offset:offset + limit]]
     columns = list(shown[0]) if shown else (list(row(rows[0])) if rows else [])

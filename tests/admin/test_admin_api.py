@@ -248,6 +248,9 @@ def test_state_tables_of_every_api(http: httpx.Client, box: Sandbox) -> None:
         page = http.get(f"/_admin/state/{name}/{first['name']}", params={"limit": 2}).json()
         assert page["total"] == first["count"] and len(page["rows"]) == min(2, first["count"])
         assert set(page["rows"][0]) == set(page["columns"])
+    found = http.get("/_admin/state/convertkit/accounts[1001].subscribers",
+                     params={"q": "DAVID.SHAW.1@"}).json()
+    assert found["total"] == 1 and found["rows"][0]["email"] == "david.shaw.1@hotmail.com"
     assert http.get("/_admin/state/convertkit/nothing").status_code == 404
     assert http.get("/_admin/state/nope").status_code == 422
 

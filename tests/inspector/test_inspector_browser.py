@@ -121,6 +121,10 @@ def test_sends_appear_in_the_inbox_live_and_open_rendered(sandbox: tuple[Sandbox
     action.locator("input").fill('{"status": "READ"}')
     action.get_by_role("button", name="Send").click()
     inbox.wait_for_selector("#status:has-text('READ')")
+    inbox.locator("#recipient-state").click()  # the message links to the objects it names
+    assert "orgs[734521].contacts" in inbox.locator("#table-view h2").inner_text()
+    assert sent.to in inbox.locator("#rows").inner_text()
+    inbox.go_back()
     inbox.locator("#outbox tr.msg:has-text('parcelvoy') a").first.click()
     assert "{{" not in inbox.frame_locator("#preview").locator("body").inner_text()
     inbox.get_by_role("button", name="Mark opened").click()
