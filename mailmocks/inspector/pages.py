@@ -107,6 +107,20 @@ def message_actions(sandbox: Sandbox, msg: Message) -> list[str]:
     return found
 
 
+def named_addresses(value: Any, found: list[str] | None = None) -> list[str]:
+    """Email addresses a request body names (at most 3): links to the records it touched."""
+    found = [] if found is None else found
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value[:50]:
+            named_addresses(item, found)
+    elif isinstance(value, str) and "@" in value and len(value) < 200 and value not in found \
+            and len(found) < 3:
+        found.append(value)
+    return found
+
+
 def live_mark(sandbox: Sandbox) -> str:
     """What a live list showed, as its script compares it with GET /_admin's counters."""
     s = sandbox.services
@@ -181,6 +195,7 @@ def page_routes(sandbox: Sandbox) -> list[BaseRoute]:
         query = "&".join(f"{k}={v if not isinstance(v, bool) else 1}"
                          for k, v in filters.items() if v not in ("", None, False))
         context = {"records": shown, "filters": filters, "chosen": chosen,
+                   "addresses": named_addresses(chosen["request_body"]) if chosen else [],
                    "operations": operations, "query": query,
                    "curl": replay_curl(base(request), chosen) if chosen else ""}
         if q.get("partial"):
