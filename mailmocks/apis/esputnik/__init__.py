@@ -65,6 +65,7 @@ class EsputnikApi(Api[World, Org]):
     vendor_hosts = ("esputnik.com", "yespo.io")
     json_media_type = JSON_UTF8
     max_body_bytes = 10 << 20  # 3000 contacts per bulk call fit easily
+    repeated_query = "join"  # Spring binds a scalar @RequestParam from the values joined by ","
     handler_modules = (account, contacts, imports, subscriptions, segments, events, orders,
                        messages, sends)
     checks = CheckSettings(expected_statuses={
