@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jinja2
 import orjson
@@ -69,8 +70,6 @@ def _int(raw: str | None, default: int | None = None, top: int = 10**12) -> int 
 
 def replay_curl(base: str, record: dict[str, Any]) -> str:
     """A curl repeating a journaled request (secrets stay redacted: put your key back)."""
-    import shlex
-    from urllib.parse import urlencode
     url = f"{base}/{record['api']}{record['path']}"  # journaled paths are the API's own
     if record.get("query"):
         url += "?" + urlencode(record["query"])
