@@ -206,6 +206,22 @@ def test_fault_reset_ratelimit_and_run_now_controls_take_effect(
         assert tags.status_code == 200
         assert "Made before the reset" not in tags.text
 
+        clock = page.locator("#clock-controls")
+        clock.get_by_label("Set to").fill("2031-01-01T00:00:00Z")
+        clock.get_by_role("button", name="Set", exact=True).click()
+        page.wait_for_selector("#clock-now:has-text('2031-01-01T00:00')")
+        assert box.services.clock.now() >= 1924992000 and not box.services.clock.frozen
+        clock.get_by_role("button", name="Freeze", exact=True).click()
+        page.wait_for_selector("#clock-state:has-text('frozen')")
+        clock.get_by_label("Advance by").fill("90")
+        clock.get_by_role("button", name="Advance", exact=True).click()
+        page.wait_for_selector("#clock-now:has-text('2031-01-01T00:01:3')")
+        clock.get_by_role("button", name="Unfreeze").click()
+        page.wait_for_selector("#clock-state:has-text('running')")
+        assert box.services.clock.now() >= 1924992090  # on from where it stood
+        clock.get_by_role("button", name="Back to real time").click()
+        page.wait_for_selector("#clock-now:not(:has-text('2031-'))")
+
         page.get_by_role("button", name="Turn off").click()
         page.wait_for_selector("#ratelimit-state:has-text('off')")
         assert box.services.limiter.enabled is False
