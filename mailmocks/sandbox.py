@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from .core.app import ApiApp
 from .core.jobs import Job
 from .core.services import Services
 from .guard import LOOPBACK_HOSTS, is_control_path, refusal
+from .inspector.pages import PAGE_HEADS
 
 log = logging.getLogger("mailmocks")
 
@@ -38,6 +40,7 @@ class Sandbox:
         self.services = services or Services()
         self.apps: dict[str, ApiApp] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self.session_secret = secrets.token_bytes(32)  # signs the inspector's CSRF tokens
         self._build()
         # a request naming a vendor's own host (api.convertkit.com) reaches that fake as is
         self.host_routes: dict[str, str] = vendor_host_routes(self.names)
@@ -77,14 +80,14 @@ class Sandbox:
             await self.apps[by_host](scope, receive, send)
             return
         if scope["type"] == "http" and is_control_path(path):
-            refused = refusal(scope, self.hosts)
+            refused = refusal(scope, self.hosts, self.session_secret)
             if refused is not None:
                 await _refuse(scope, receive, send, *refused)
                 return
         head, _, rest = path[1:].partition("/")
         app = self.apps.get(head)
         if app is None:
-            if head == "_admin" or path == "/":
+            if head == "_admin" or head in PAGE_HEADS:  # the control API, the inspector
                 await self.admin(scope, receive, send)
                 return
             from starlette.responses import PlainTextResponse

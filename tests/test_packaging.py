@@ -57,6 +57,9 @@ def test_wheel_installs_into_a_fresh_venv_and_serves(installed: Path, tmp_path: 
                 time.sleep(0.2)
         assert r.status_code == 200
         assert [f["id"] for f in r.json()["forms"]] == [3001, 3002, 3003, 3004]
+        root = f"http://127.0.0.1:{port}"
+        for page in ("/", "/inbox", "/_static/inspector.js", "/_admin/openapi.json"):
+            assert httpx.get(root + page, trust_env=False).status_code == 200, page  # shipped
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)

@@ -135,6 +135,11 @@ class ApiApp:
                 entry.fault = fault.describe()
                 if fault.latency:
                     await asyncio.sleep(fault.latency)
+                if fault.drop:
+                    services.journal.finish(entry, None, None,
+                                            (time.perf_counter() - started) * 1000,
+                                            "connection dropped by a fault")
+                    return Dropped()
                 forced = fault.reply()
                 if forced is not None:
                     injected = True
@@ -302,6 +307,18 @@ class _Repeated:
         if len(values) < 2:
             return values[0] if values else None
         return ",".join(values) if self.mode == "join" else values
+
+
+class Dropped(Response):
+    """A connection cut mid-answer: the head goes out, the promised body never does, so the
+    server closes the connection and the client sees it dropped (an injected fault)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", b"1")]})
 
 
 def contract_problem(op: Operation, reply: Reply) -> str | None:
