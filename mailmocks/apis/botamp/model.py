@@ -32,9 +32,11 @@ API_NAME = "botamp"
 FIELDS = ("name", "job_title", "country", "address", "company_name", "website", "postal_code",
           "birthday")
 RESERVED_TLDS = ("invalid", "test", "example")  # RFC 2606/6761: these never exist
-# one @, a non-empty local part, a dotted domain of sane labels
-EMAIL_RE = re.compile(r"^[^@\s]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
+# one @, a local part without spaces or control characters (no address holds a NUL, and
+# no Postgres text column could store one), a dotted domain of sane labels
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
                       r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$")
+CONTROL_RE = re.compile(r"[\x00\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not text (tab, CR, LF are)
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -183,7 +185,8 @@ def check_birthday(raw: str) -> str:
 def check_tags(raw: Any) -> list[str]:
     if raw is None:
         return []
-    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+    if not isinstance(raw, list) or not all(
+            isinstance(t, str) and not CONTROL_RE.search(t) for t in raw):
         raise Rejected(field_invalid("tags"))
     return [t.strip() for t in raw if t.strip()]
 
@@ -200,7 +203,7 @@ def check_subscriber(raw: Any, acct: Account) -> Checked:
         value = raw[name]
         if value is None or value == "":
             values[name] = None  # sent empty: cleared
-        elif not isinstance(value, str):
+        elif not isinstance(value, str) or CONTROL_RE.search(value):
             raise Rejected(BIRTHDAY_FORMAT if name == "birthday" else field_invalid(name))
         else:
             values[name] = check_birthday(value) if name == "birthday" else value

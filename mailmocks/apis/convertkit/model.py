@@ -11,15 +11,16 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from ...core import Call, Page, Services, Table, iso
 from . import errors
-from .jobs import fire
+from .jobs import by_email, fire
+from .params import as_time
 
 PER_PAGE = 50  # every paged list (§15)
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# no whitespace or control character anywhere (an address never holds a NUL)
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MAX_FIELDS, SYNC_FIELDS = 125, 10  # a subscriber update: 200 up to 10 fields, 202 up to 125 (§7)
 STATES = ("active", "inactive", "bounced", "complained", "cancelled")  # §2.1
 
@@ -170,6 +171,9 @@ class Account:
         self.broadcasts: Table[Broadcast] = Table()
         self.purchases: Table[Purchase] = Table(unique={"txn": lambda p: p.transaction_id})
         self.rules: Table[Rule] = Table()
+        # 202 updates not applied yet, per subscriber, and the emails they will take (jobs.py)
+        self.pending: dict[int, list[tuple[SubscriberUpdate, Any]]] = {}
+        self.reserved: dict[str, int] = {}
 
     def apply_fields(self, s: Subscriber, values: Any) -> None:
         """Write custom-field values by key; keys the account does not have are ignored."""
@@ -219,22 +223,9 @@ def field_key(label: str, taken: Iterable[str]) -> str:
     return key
 
 
-def parse_time(value: Any) -> float | None:
-    """Vendor datetimes: ISO-8601, or `Y-m-d H:i:s` taken as UTC, or a bare date (§8)."""
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise errors.unprocessable(f"Invalid time: {value!r}")
-    text = value.strip().replace(" ", "T", 1)
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        raise errors.unprocessable(f"Invalid time: {value}") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.timestamp()
+def parse_time(value: Any, name: str = "time") -> float | None:
+    """Vendor datetimes, cast and range-checked the Rails way (params.as_time)."""
+    return as_time(value, name)
 
 
 def day_bound(value: str, end: bool) -> float:
@@ -376,7 +367,7 @@ def find_or_create(world: World, acct: Account, email: str, first_name: Any,
 
     `capped`: a new subscriber beyond the plan's limit is refused (assumption M)."""
     now = world.services.clock.now()
-    s = acct.subscribers.by("email", email.lower())
+    s = by_email(world, acct, email)
     created = s is None
     if s is None:
         limit = acct.subscriber_limit

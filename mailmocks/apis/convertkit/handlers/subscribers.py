@@ -39,7 +39,7 @@ def list_subscribers(call: ApiCall) -> dict[str, Any]:
     acct, p = call.tenant, call.params
     desc = p.get("sort_order") == "desc"
     if p.get("email_address") is not None:
-        found = acct.subscribers.by("email", str(p["email_address"]).strip().lower())
+        found = jobs.by_email(call.world, acct, str(p["email_address"]))
         page: Page[Subscriber] = paginate([found] if found else [], page_of(call), PER_PAGE)
     else:
         cancelled = p.get("sort_field") == "cancelled_at"
@@ -77,8 +77,8 @@ def update_subscriber(call: ApiCall) -> Reply:
         email = email.strip()
         if not EMAIL_RE.match(email):
             raise errors.unprocessable("Email address is invalid")
-        other = acct.subscribers.by("email", email.lower())
-        if other is not None and other.id != s.id:
+        holder = jobs.email_holder(acct, email)  # a queued 202 has reserved its email
+        if holder is not None and holder != s.id:
             raise errors.unprocessable("Email address has already been taken")
     first_name = body.get("first_name")
     update = SubscriberUpdate(
@@ -101,7 +101,7 @@ def update_subscriber(call: ApiCall) -> Reply:
 @op("unsubscribe_subscriber")
 def unsubscribe_subscriber(call: ApiCall) -> dict[str, Any]:
     acct = call.tenant
-    s = acct.subscribers.by("email", str(body_of(call).get("email") or "").strip().lower())
+    s = jobs.by_email(call.world, acct, str(body_of(call).get("email") or ""))
     if s is None:
         raise errors.not_found()
     set_state(call.world, acct, s, "cancelled")
