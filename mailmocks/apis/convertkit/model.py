@@ -16,7 +16,7 @@ from typing import Any
 from ...core import Call, Page, Services, Table, iso
 from . import errors
 from .jobs import by_email, fire
-from .params import as_time
+from .params import as_ids, as_text, as_time
 
 PER_PAGE = 50  # every paged list (§15)
 # no whitespace or control character anywhere (an address never holds a NUL)
@@ -181,7 +181,7 @@ class Account:
             return
         for key, value in values.items():
             if self.fields.by("key", key) is not None:
-                s.fields[key] = None if value is None else str(value)
+                s.fields[key] = as_text(value)
 
 
 class World:
@@ -374,8 +374,8 @@ def find_or_create(world: World, acct: Account, email: str, first_name: Any,
         if capped and limit is not None and len(acct.subscribers) >= limit:
             raise errors.subscriber_limit()
         s = Subscriber(acct.subscribers.next_id(), email, None, state, now, now)
-    if isinstance(first_name, str):
-        s.first_name = first_name
+    if isinstance(first_name, str) and first_name:  # "" keeps the name (D-13): the WordPress
+        s.first_name = first_name  # library and WooCommerce send "" when they have none
     acct.apply_fields(s, fields)
     s.updated_at = now
     acct.subscribers.put(s.id, s)
@@ -437,14 +437,15 @@ def subscribe(world: World, acct: Account, kind: str, target_id: int, body: dict
         else:
             set_state(world, acct, s, "active")
     sub = join(world, acct, s, kind, target_id)
-    for tag_id in body.get("tags") or []:
-        if isinstance(tag_id, int) and tag_id in acct.tags:
+    # ids cast the Rails way (numeric strings, a single id); unknown ones are ignored
+    for tag_id in as_ids(body.get("tags") or [], "tags"):
+        if tag_id in acct.tags:
             join(world, acct, s, "tag", tag_id)
-    for course_id in body.get("courses") or []:
-        if isinstance(course_id, int) and course_id in acct.sequences:
+    for course_id in as_ids(body.get("courses") or [], "courses"):
+        if course_id in acct.sequences:
             join(world, acct, s, "course", course_id)
-    for form_id in body.get("forms") or []:
-        if isinstance(form_id, int) and form_id in acct.forms:
+    for form_id in as_ids(body.get("forms") or [], "forms"):
+        if form_id in acct.forms:
             join(world, acct, s, "form", form_id)
     confirm = form is not None and double_opt_in and s.state == "inactive" and (
         created or sub.state == "inactive")

@@ -68,11 +68,20 @@ def as_bool(value: Any) -> bool | None:
     """ActiveModel's boolean cast: false, 0 and the false words are false; blank is nil."""
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        return value.strip() not in FALSE_TEXT
+    if isinstance(value, str):  # only "" is blank: " " is true, as in Rails
+        return None if value == "" else value not in FALSE_TEXT
     return bool(value != 0)
+
+
+def as_text(value: Any) -> str | None:
+    """A string column's cast: numbers and booleans are kept as their text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return f"{value:.1f}"  # Ruby prints 5.0 as "5.0"
+    return str(value)
 
 
 def as_ids(value: Any, name: str) -> list[int]:

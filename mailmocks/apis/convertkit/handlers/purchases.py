@@ -20,7 +20,7 @@ from ..model import (
     parse_time,
     purchase_json,
 )
-from ..params import INT4, INTEGER_TEXT, as_int, as_money
+from ..params import INT4, INTEGER_TEXT, as_int, as_money, as_text, blank
 from . import page_of
 
 
@@ -28,7 +28,7 @@ def purchase_problems(p: dict[str, Any]) -> list[str]:
     """The documented 400's clauses, in the docs' words (assumption D)."""
     problems = [f"{name} can't be blank" for name in
                 ("transaction_id", "email_address", "currency")
-                if p.get(name) in (None, "")]
+                if blank(p.get(name))]
     products = p.get("products")
     if not isinstance(products, list) or not products:
         problems.append("products can't be blank")
@@ -40,7 +40,7 @@ def purchase_problems(p: dict[str, Any]) -> list[str]:
         label = item.get("name") or item.get("pid") or "?"
         for key, word in (("unit_price", "Unit price"), ("quantity", "Quantity"),
                           ("name", "Name"), ("pid", "Pid"), ("lid", "Lid")):
-            if item.get(key) in (None, ""):
+            if blank(item.get(key)):
                 problems.append(f"{word} can't be blank for product: {label}")
     if isinstance(p.get("email_address"), str) and p["email_address"] and not EMAIL_RE.match(
             p["email_address"].strip()):
@@ -69,7 +69,7 @@ def create_purchase(call: ApiCall) -> Reply:
     # cast and range-checked like the columns they land in (D-13), all before storing
     products = [{"unit_price": as_money(i["unit_price"], "unit_price"),
                  "quantity": as_int(i["quantity"], "quantity", INT4, -INT4 - 1),
-                 "sku": None if i.get("sku") is None else str(i["sku"]), "name": str(i["name"]),
+                 "sku": as_text(i.get("sku")), "name": str(i["name"]),
                  "pid": _ref(i["pid"], "pid"), "lid": _ref(i["lid"], "lid")}
                 for i in p["products"]]
     # assumption I: money fields that were not sent stay null

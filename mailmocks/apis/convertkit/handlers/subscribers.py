@@ -22,6 +22,7 @@ from ..model import (
     tag_json,
     within,
 )
+from ..params import as_text
 from . import page_of
 
 
@@ -91,7 +92,7 @@ def update_subscriber(call: ApiCall) -> Reply:
             preview["email_address"] = email
         if "first_name" in body:
             preview["first_name"] = first_name
-        preview["fields"].update({k: None if v is None else str(v) for k, v in fields.items()
+        preview["fields"].update({k: as_text(v) for k, v in fields.items()
                                   if k in preview["fields"]})
         return json_reply(202, {"subscriber": preview})
     jobs.apply_update(call.world, acct, s, update)
