@@ -1,6 +1,6 @@
 """Botamp's subscriber API, as the real service behaves.
 
-Facts and their sources: docs/vendors/botamp.md (sections §n, decisions D-n, assumptions A-I);
+Facts and their sources: docs/vendors/botamp.md (sections §n, decisions D-n, assumptions A-J);
 the contract is contracts/botamp.yaml, whose info.description repeats the decisions.
 
 - Every request carries `Authorization: Bearer <api_key>`; generating a new key invalidates

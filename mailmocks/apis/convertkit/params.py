@@ -74,11 +74,12 @@ def as_bool(value: Any) -> bool | None:
 
 
 def as_text(value: Any) -> str | None:
-    """A string column's cast: numbers and booleans are kept as their text."""
+    """A string column's cast (ActiveModel's string type): a number is kept as its text,
+    true and false as "t" and "f"."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "t" if value else "f"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return f"{value:.1f}"  # Ruby prints 5.0 as "5.0"
     return str(value)

@@ -47,3 +47,15 @@ def test_a_batch_skips_an_entry_with_a_nul_email(botamp_mock: BotampMock) -> Non
     assert botamp_mock.subscriber("ok@atelier-lumiere.fr") is not None
     [report] = [m for m in botamp_mock.outbox.messages("botamp")]
     assert "Email is invalid" in report.text
+
+
+def test_numbers_and_booleans_are_stored_as_text(botamp_mock: BotampMock) -> None:
+    """Rails' string cast (assumption J): 5 is "5", true is "t"; nulls leave an array."""
+    email = "typed@atelier-lumiere.fr"
+    assert post(botamp_mock, SINGLE, {"subscriber": {
+        "email": email, "postal_code": 75011, "name": 5.0, "company_name": True,
+        "tags": [2026, None, "vip", False]}}) == (200, {})
+    s = botamp_mock.subscriber(email)
+    assert s is not None
+    assert (s.postal_code, s.name, s.company_name) == ("75011", "5.0", "t")
+    assert s.tags == ["2026", "vip", "f"]

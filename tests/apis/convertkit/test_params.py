@@ -51,7 +51,7 @@ def test_as_money_as_ids_as_text_and_as_time() -> None:
     assert status_of(as_money, float("inf"), "price") == 422
     assert as_ids(["1", 2, "", None], "tags") == [1, 2] and as_ids("5", "tags") == [5]
     assert [as_text(v) for v in (5, 5.0, 2.5, True, None, "x")] == [
-        "5", "5.0", "2.5", "true", None, "x"]
+        "5", "5.0", "2.5", "t", None, "x"]
     assert as_time("2018-03-17 11:28:04", "t") == 1521286084.0
     assert as_time("", "t") is None
     assert as_time("9999-12-31T23:59:59Z", "t") == 253402300799.0
@@ -121,7 +121,7 @@ def test_field_values_that_are_numbers_are_stored_as_text(convertkit_mock: Conve
                                                              "company": True}})
     assert r.status_code == 200, r.text
     fields = ck.get_subscriber(5)["subscriber"]["fields"]
-    assert (fields["phone_number"], fields["company"]) == ("5551234", "true")
+    assert (fields["phone_number"], fields["company"]) == ("5551234", "t")
 
 
 def test_purchase_amounts_as_strings_like_woocommerce(convertkit_mock: ConvertKitMock) -> None:
