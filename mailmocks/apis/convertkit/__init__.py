@@ -45,6 +45,7 @@ from .handlers import (
     webhooks,
 )
 from .model import Account, ApiCall, World
+from .params import nested_query
 from .sandbox import routes
 
 RATE = Policy(limit=120, window=60.0)  # per credential (§13, D-8)
@@ -94,13 +95,15 @@ class ConvertKitApi(Api[World, Account]):
             return
         # Credentials stay where they came from: authenticate() reads both places itself.
         declared = {p.name for p in call.op.parameters} | {"api_key", "api_secret"}
-        extra = {k: v for k, v in call.query.items() if k not in declared}
-        if not extra:
+        pairs = [(k, v) for k, v in call.query.multi_items()
+                 if k.partition("[")[0] not in declared]
+        if not pairs:
             return
+        extra = nested_query(pairs)  # Rack nests `fields[last_name]=Snow`, `tags[]=1`
         if call.body is None:
             call.body = {}
         if isinstance(call.body, dict):
-            call.body.update(extra)  # the query string wins over the body
+            call.body.update(extra)  # the query string wins over the body (a shallow merge)
 
     def authenticate(self, call: ApiCall) -> None:
         body = call.body if isinstance(call.body, dict) else {}

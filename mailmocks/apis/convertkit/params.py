@@ -14,6 +14,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+from ...core import HttpError
 from . import errors
 
 INT4 = 2**31 - 1  # Rails' default integer column (quantity)
@@ -117,3 +118,67 @@ def as_time(value: Any, name: str) -> float | None:
         return dt.astimezone(timezone.utc).timestamp()
     except OverflowError:
         raise errors.unprocessable(f"{name} is out of range: {value}") from None
+
+
+# -- the query string, as Rack's nested parser reads it -------------------------------------
+KEY_PART = re.compile(r"\[([^\[\]]*)\]")
+DEPTH = 32  # Rack refuses deeper nesting (its limit is 100); no client nests past 3
+
+
+def nested_query(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """`tags[]=1&tags[]=2&fields[last_name]=Snow&tag[][name]=A` as Rack nests them: `[]`
+    appends, `[key]` opens a hash, a plain key repeated keeps its last value (§1.4). A key
+    used both as a scalar and as a hash or list is Rack's 400."""
+    params: dict[str, Any] = {}
+    for name, value in pairs:
+        head, _, rest = name.partition("[")
+        if not head:
+            continue
+        parts = KEY_PART.findall("[" + rest) if rest else []
+        if len(parts) > DEPTH:
+            raise errors.error(400, f"Invalid query parameters: {name} is nested too deeply")
+        _put(params, head, parts, value, name)
+    return params
+
+
+def _put(into: dict[str, Any], key: str, parts: list[str], value: str, name: str) -> None:
+    if not parts:
+        into[key] = value  # Rack: the last value of a repeated key wins
+        return
+    child, rest = parts[0], parts[1:]
+    if child == "":  # `key[]...`: a list
+        items = into.setdefault(key, [])
+        if not isinstance(items, list):
+            raise _conflict(name, "Array", items)
+        if not rest:
+            items.append(value)
+            return
+        last = items[-1] if items else None
+        if isinstance(last, dict) and not _has(last, rest):
+            _put(last, rest[0], rest[1:], value, name)  # `tag[][name]=A&tag[][x]=1`: one hash
+        else:
+            fresh: dict[str, Any] = {}
+            _put(fresh, rest[0], rest[1:], value, name)
+            items.append(fresh)
+        return
+    table = into.setdefault(key, {})
+    if not isinstance(table, dict):
+        raise _conflict(name, "Hash", table)
+    _put(table, child, rest, value, name)
+
+
+def _has(table: dict[str, Any], parts: list[str]) -> bool:
+    """Whether `parts` already names a value in `table` (Rack then starts a new hash)."""
+    head = parts[0]
+    if head not in table:
+        return False
+    if len(parts) == 1 or parts[1] == "":
+        return True
+    inner = table[head]
+    return isinstance(inner, dict) and _has(inner, parts[1:])
+
+
+def _conflict(name: str, wanted: str, got: Any) -> HttpError:
+    kind = "Array" if isinstance(got, list) else "Hash" if isinstance(got, dict) else "String"
+    return errors.error(400, f"Invalid query parameters: expected {wanted} (got {kind}) "
+                             f"for param `{name.partition('[')[0]}'")

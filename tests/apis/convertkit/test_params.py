@@ -149,3 +149,40 @@ def test_broadcast_public_is_cast(convertkit_mock: ConvertKitMock, public: Any,
         "api_secret": convertkit_mock.api_secret, "public": public, "send_at": ""})
     assert r.status_code == 201, r.text
     assert (r.json()["broadcast"]["public"], r.json()["broadcast"]["send_at"]) == (stored, None)
+
+
+def test_nested_query_follows_rack() -> None:
+    from mailmocks.apis.convertkit.params import nested_query
+    assert nested_query([("tags[]", "1"), ("tags[]", "2"), ("fields[last_name]", "Snow"),
+                         ("email", "a@x.io"), ("email", "b@x.io")]) == {
+        "tags": ["1", "2"], "fields": {"last_name": "Snow"}, "email": "b@x.io"}
+    assert nested_query([("tag[][name]", "A"), ("tag[][name]", "B")]) == {
+        "tag": [{"name": "A"}, {"name": "B"}]}
+    assert nested_query([("event[name]", "subscriber.tag_add"), ("event[tag_id]", "4")]) == {
+        "event": {"name": "subscriber.tag_add", "tag_id": "4"}}
+    assert status_of(nested_query, [("a", "1"), ("a[b]", "2")]) == 400
+    assert status_of(nested_query, [("a[]", "1"), ("a[b]", "2")]) == 400
+
+
+def test_every_parameter_may_come_in_the_query_string(convertkit_mock: ConvertKitMock) -> None:
+    """As the convertkit-ruby gem sends them, recorded against the live API (§1.2 [S7])."""
+    http, key, secret = convertkit_mock.http, convertkit_mock.api_key, convertkit_mock.api_secret
+    ck = convertkit_mock.client()
+    r = http.post("/v3/forms/3001/subscribe", params=[
+        ("api_key", key), ("email", "ruby@example.com"), ("first_name", "Ruby"),
+        ("fields[last_name]", "Gem"), ("tags[]", "1"), ("tags[]", "3")])
+    assert r.status_code == 200, r.text
+    sid = r.json()["subscription"]["subscriber"]["id"]
+    s = ck.get_subscriber(sid)["subscriber"]
+    assert (s["first_name"], s["fields"]["last_name"]) == ("Ruby", "Gem")
+    assert {t["id"] for t in ck.list_subscriber_tags(sid)["tags"]} == {1, 3}
+    r = http.post("/v3/tags", params=[("api_key", key), ("tag[][name]", "Q1"),
+                                      ("tag[][name]", "Q2")])
+    assert (r.status_code, [t["name"] for t in r.json()]) == (201, ["Q1", "Q2"])
+    r = http.post("/v3/automations/hooks", params=[
+        ("api_secret", secret), ("target_url", "https://hooks.example.com/rb"),
+        ("event[name]", "subscriber.tag_add"), ("event[tag_id]", "4")])
+    assert (r.status_code, r.json()["rule"]["event"]) == (200, {"name": "tag_add", "tag_id": 4})
+    r = http.put("/v3/subscribers/1", params=[("api_secret", secret), ("first_name", "A"),
+                                              ("first_name[x]", "B")])
+    assert r.status_code == 400
