@@ -16,7 +16,7 @@ from typing import Any
 from ...core import Call, Page, Services, Table, iso
 from . import errors
 from .jobs import by_email, fire
-from .params import as_ids, as_text, as_time
+from .params import as_ids, as_text, as_time, time_bound
 
 PER_PAGE = 50  # every paged list (§15)
 # no whitespace or control character anywhere (an address never holds a NUL)
@@ -228,10 +228,10 @@ def parse_time(value: Any, name: str = "time") -> float | None:
     return as_time(value, name)
 
 
-def day_bound(value: str, end: bool) -> float:
-    """A `from`/`to` filter as a time: a bare date as an end includes that whole day."""
-    ts_ = parse_time(value)
-    assert ts_ is not None
+def day_bound(value: str, end: bool, name: str = "from") -> float:
+    """A `from`/`to` filter as a time: a bare date as an end includes that whole day. A bound
+    past the years 0001-9999 stores nothing, it only compares: it lies beyond every row."""
+    ts_ = time_bound(value, name)
     if len(value.strip()) == 10 and end:
         ts_ += 86400 - 1e-6
     return ts_

@@ -120,6 +120,18 @@ def as_time(value: Any, name: str) -> float | None:
         raise errors.unprocessable(f"{name} is out of range: {value}") from None
 
 
+def time_bound(value: str, name: str) -> float:
+    """A time used only to compare (a list filter): out of range is before or after all."""
+    try:
+        ts = as_time(value, name)
+    except HttpError:
+        if not re.match(r"^\s*(0001|9999)-", value):
+            raise  # not a time at all
+        return -math.inf if value.strip().startswith("0001") else math.inf
+    assert ts is not None  # the contract's pattern refuses a blank filter
+    return ts
+
+
 # -- the query string, as Rack's nested parser reads it -------------------------------------
 KEY_PART = re.compile(r"\[([^\[\]]*)\]")
 DEPTH = 32  # Rack refuses deeper nesting (its limit is 100); no client nests past 3

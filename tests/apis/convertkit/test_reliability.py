@@ -180,3 +180,15 @@ def test_a_subscribe_after_a_queued_email_change_finds_the_subscriber(
 def test_valid_data_never_expects_a_server_error() -> None:
     from mailmocks.apis.convertkit import api
     assert not [s for s in api.checks.expected_statuses if s.startswith("5")]
+
+
+@pytest.mark.parametrize("bound", ["from", "to", "updated_from", "updated_to"])
+def test_a_list_filter_beyond_the_range_compares_without_error(
+        convertkit_mock: ConvertKitMock, bound: str) -> None:
+    http, secret = convertkit_mock.http, convertkit_mock.api_secret
+    for when in ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"):
+        r = http.get("/v3/subscribers", params={"api_secret": secret, bound: when})
+        assert r.status_code == 200, r.text
+        late = when.startswith("9999")
+        everyone = bound.endswith("from") != late
+        assert (r.json()["total_subscribers"] > 0) is everyone

@@ -44,7 +44,7 @@ def list_subscribers(call: ApiCall) -> dict[str, Any]:
         page: Page[Subscriber] = paginate([found] if found else [], page_of(call), PER_PAGE)
     else:
         cancelled = p.get("sort_field") == "cancelled_at"
-        bounds = [(k, day_bound(p[k], k.endswith("to"))) for k in
+        bounds = [(k, day_bound(p[k], k.endswith("to"), k)) for k in
                   ("from", "to", "updated_from", "updated_to") if p.get(k)]
         if not bounds and not cancelled:
             page = acct.subscribers.page(page_of(call), PER_PAGE, group="listing",
