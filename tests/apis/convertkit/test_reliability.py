@@ -192,3 +192,52 @@ def test_a_list_filter_beyond_the_range_compares_without_error(
         late = when.startswith("9999")
         everyone = bound.endswith("from") != late
         assert (r.json()["total_subscribers"] > 0) is everyone
+
+
+@pytest.mark.slow
+def test_mixed_sync_and_202_updates_under_load_keep_emails_unique(
+        convertkit_live: ConvertKitMock) -> None:
+    """8 clients at once, 202 and 200 updates over overlapping emails on 8 subscribers: no
+    address is ever held twice, no queued update fails, and each subscriber ends with the
+    email and the field of one and the same accepted request (no write half lost)."""
+    import random
+    import threading
+
+    import httpx
+
+    convertkit_live.services.limiter.enabled = False
+    secret, root = convertkit_live.api_secret, convertkit_live.base_url
+    accepted: dict[int, set[str]] = {sid: set() for sid in range(1, 9)}
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        with httpx.Client(base_url=root, trust_env=False, timeout=30) as http:
+            for _ in range(25):
+                sid, email = rng.randint(1, 8), f"pool{rng.randint(1, 6)}@example.com"
+                fields = many_fields(email) if rng.random() < 0.5 else {"company": email}
+                r = http.put(f"/v3/subscribers/{sid}", json={
+                    "api_secret": secret, "email_address": email, "fields": fields})
+                with lock:
+                    statuses.append(r.status_code)
+                    if r.status_code in (200, 202):
+                        accepted[sid].add(email)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(statuses) <= {200, 202, 422} and {200, 202} <= set(statuses)
+    assert wait_for(lambda: not [j for j in convertkit_live.jobs.pending()
+                                 if j.name == "convertkit:update_subscriber"])
+    assert [j for j in convertkit_live.jobs.finished() if j.status == "failed"] == []
+    people = [convertkit_live.account.subscribers.get(sid) for sid in range(1, 9)]
+    emails = [p.email.lower() for p in people if p is not None]
+    assert len(emails) == len(set(emails))  # no address held twice
+    for sid, person in enumerate(people, 1):
+        assert person is not None
+        if accepted[sid]:
+            assert person.email in accepted[sid]
+            assert person.fields["company"] == person.email  # one request's values, together
