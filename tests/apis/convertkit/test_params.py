@@ -186,3 +186,24 @@ def test_every_parameter_may_come_in_the_query_string(convertkit_mock: ConvertKi
     r = http.put("/v3/subscribers/1", params=[("api_secret", secret), ("first_name", "A"),
                                               ("first_name[x]", "B")])
     assert r.status_code == 400
+
+
+def test_nulls_are_no_value(convertkit_mock: ConvertKitMock) -> None:
+    """Rails' nil: a null first_name, tags or fields on subscribe adds and changes nothing;
+    a null inside the tags is dropped (deep munge); a null first_name on update clears it."""
+    http, key, secret = convertkit_mock.http, convertkit_mock.api_key, convertkit_mock.api_secret
+    ck = convertkit_mock.client()
+    r = http.post("/v3/forms/3001/subscribe", json={"api_key": key, "email": "z@example.com",
+                                                    "first_name": "Zoe"})
+    sid = r.json()["subscription"]["subscriber"]["id"]
+    r = http.post("/v3/forms/3001/subscribe", json={
+        "api_key": key, "email": "z@example.com", "first_name": None, "fields": None,
+        "tags": None})
+    assert r.status_code == 200, r.text
+    r = http.post("/v3/tags/2/subscribe", json={"api_key": key, "email": "z@example.com",
+                                                "tags": [None, 5]})
+    assert r.status_code == 200, r.text
+    assert {t["id"] for t in ck.list_subscriber_tags(sid)["tags"]} == {2, 5}
+    assert ck.get_subscriber(sid)["subscriber"]["first_name"] == "Zoe"
+    r = http.put(f"/v3/subscribers/{sid}", json={"api_secret": secret, "first_name": None})
+    assert (r.status_code, r.json()["subscriber"]["first_name"]) == (200, None)
