@@ -207,3 +207,13 @@ def test_nulls_are_no_value(convertkit_mock: ConvertKitMock) -> None:
     assert ck.get_subscriber(sid)["subscriber"]["first_name"] == "Zoe"
     r = http.put(f"/v3/subscribers/{sid}", json={"api_secret": secret, "first_name": None})
     assert (r.status_code, r.json()["subscriber"]["first_name"]) == (200, None)
+
+
+def test_times_parse_as_rails_reads_them(convertkit_mock: ConvertKitMock) -> None:
+    """A bare date is midnight UTC; offsets may drop their colon; `z` is `Z`."""
+    http, secret = convertkit_mock.http, convertkit_mock.api_secret
+    for sent, echoed in (("2030-01-01", "2030-01-01T00:00:00.000Z"),
+                         ("2030-01-01T09:30:00+0130", "2030-01-01T08:00:00.000Z"),
+                         ("2030-01-01 09:00:00z", "2030-01-01T09:00:00.000Z")):
+        r = http.post("/v3/broadcasts", json={"api_secret": secret, "send_at": sent})
+        assert (r.status_code, r.json()["broadcast"]["send_at"]) == (201, echoed), sent
