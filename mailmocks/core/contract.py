@@ -156,7 +156,9 @@ _INTEGER = re.compile(r"-?[0-9]{1,20}")
 _NUMBER = re.compile(r"-?[0-9]{1,309}(\.[0-9]{1,64})?([eE][-+]?[0-9]{1,3})?")
 
 
-def _coerce(raw: str, kind: str | None) -> Any:
+def _coerce(raw: Any, kind: str | None) -> Any:
+    if not isinstance(raw, str):  # repeated values a framework kept as a list
+        return raw
     if kind == "integer":
         if not _INTEGER.fullmatch(raw):
             return raw
