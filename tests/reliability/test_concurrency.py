@@ -10,7 +10,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from reliability.corpus import DEEP, FIGURES
 
 from mailmocks.clients.convertkit import ConvertKit

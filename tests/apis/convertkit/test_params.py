@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 from support import Receiver
 
@@ -217,3 +218,26 @@ def test_times_parse_as_rails_reads_them(convertkit_mock: ConvertKitMock) -> Non
                          ("2030-01-01 09:00:00z", "2030-01-01T09:00:00.000Z")):
         r = http.post("/v3/broadcasts", json={"api_secret": secret, "send_at": sent})
         assert (r.status_code, r.json()["broadcast"]["send_at"]) == (201, echoed), sent
+
+
+def test_bodies_are_read_by_content_type_as_rails_does(convertkit_mock: ConvertKitMock) -> None:
+    """JSON (and text/x-json) is parsed; a form body nests like Rack's; text/plain is no body,
+    so its credential is 'not present' (§1.4)."""
+    http, key, secret = convertkit_mock.http, convertkit_mock.api_key, convertkit_mock.api_secret
+    ck = convertkit_mock.client()
+    form = (f"api_key={key}&email=form%40example.com&first_name=Fo&fields%5Blast_name%5D=Rm"
+            "&tags%5B%5D=1&tags%5B%5D=2")
+    r = http.post("/v3/forms/3001/subscribe", content=form,
+                  headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200, r.text
+    sid = r.json()["subscription"]["subscriber"]["id"]
+    assert ck.get_subscriber(sid)["subscriber"]["fields"]["last_name"] == "Rm"
+    assert {t["id"] for t in ck.list_subscriber_tags(sid)["tags"]} == {1, 2}
+    body = orjson.dumps({"api_secret": secret, "email": "form@example.com"})
+    r = http.post("/v3/tags/3/subscribe", content=body, headers={"content-type": "text/x-json"})
+    assert r.status_code == 200, r.text
+    r = http.post("/v3/tags/3/subscribe", content=body, headers={"content-type": "text/plain"})
+    assert (r.status_code, r.json()["message"]) == (401, "API Key not present")
+    r = http.post("/v3/tags/3/subscribe", params={"api_secret": secret}, content=body,
+                  headers={"content-type": "text/plain"})
+    assert (r.status_code, r.json()["message"]) == (422, "Subscriber email is required")
