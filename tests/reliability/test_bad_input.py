@@ -83,8 +83,6 @@ def test_malformed_requests_are_refused_and_change_nothing(mock: MockServer) -> 
 
 
 def test_what_is_accepted_can_be_read_back(mock: MockServer) -> None:
-    if mock.name == "convertkit":  # TEMP until the ConvertKit date-range fix merges
-        pytest.xfail("broadcast dates beyond the vendor's range")
     api = mock.app.api
     credentials = api.check_credentials(mock.world)
     failures: list[str] = []

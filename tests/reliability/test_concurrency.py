@@ -10,7 +10,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from reliability.corpus import DEEP, FIGURES
 
 from mailmocks.clients.convertkit import ConvertKit
@@ -70,7 +69,6 @@ def test_convertkit_overlapping_signups_and_mixed_updates(convertkit_live: Conve
 
     run_all(update, 2)
     live.drain()
-    pytest.xfail("TEMP until the ConvertKit 202-ordering fix merges")
     for worker, sid in enumerate(ids):
         got = admin.get_subscriber(sid)["subscriber"]
         assert got["first_name"] == "from the 200", got  # the later write stands
