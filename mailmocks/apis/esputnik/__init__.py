@@ -103,9 +103,29 @@ class EsputnikApi(Api[World, Org]):
         return routes(world, services)
 
     # -- hooks, in request-path order --------------------------------------------------
+    def authenticate(self, call: ApiCall) -> None:
+        key = basic_password(call.headers.get("authorization", ""))
+        org = call.world.keys.get(key) if key else None
+        if org is None:
+            raise unauthorized(iso(call.clock.now()), call.path)
+        call.tenant, call.credential = org, "key"
+
     def prepare(self, call: ApiCall) -> None:
-        """Spring's reading of query booleans and Jackson's scalar coercions (§13): the
-        request as the server's controllers and DTOs would hold it."""
+        """The key first (Spring Security's filter runs before the controller), then the
+        media type, the nesting bound, Spring's query booleans and Jackson's scalar
+        coercions (§13), so the request is what the server's controllers and DTOs would hold.
+        (The engine reads the body before this hook, so a body over the limit or not JSON at
+        all is answered before the key is checked.)"""
+        self.authenticate(call)
+        if call.has_body and call.op.body_media:
+            # Spring's Jackson converter reads application/json and application/*+json; a
+            # body without a type is application/octet-stream
+            ctype = call.headers.get("content-type", "").split(";")[0].strip().lower()
+            if not is_json(ctype):
+                raise unsupported_media(ctype or "application/octet-stream")
+            if depth(call.body, MAX_NESTING) > MAX_NESTING:
+                raise error(400, f"JSON parse error: the body nests deeper than {MAX_NESTING} "
+                                 "levels")
         flags = [p.name for p in call.op.parameters
                  if p.location == "query" and p.scalar_type == "boolean" and p.name in call.query]
         if flags:  # a blank one is absent: its default applies
@@ -114,25 +134,9 @@ class EsputnikApi(Api[World, Org]):
                                       for k, v in call.query.multi_items()
                                       if k not in flags or v.strip()])
         if call.has_body and call.op.body_media:
-            if depth(call.body, MAX_NESTING) > MAX_NESTING:
-                raise error(400, f"JSON parse error: the body nests deeper than {MAX_NESTING} "
-                                 "levels")
             convert = body_converter(call.op.id, call.op.spec)
             if convert is not None:
                 call.body = convert(call.body)
-
-    def authenticate(self, call: ApiCall) -> None:
-        key = basic_password(call.headers.get("authorization", ""))
-        org = call.world.keys.get(key) if key else None
-        if org is None:
-            raise unauthorized(iso(call.clock.now()), call.path)
-        call.tenant, call.credential = org, "key"
-        if call.has_body and call.op.body_media:
-            # Spring's Jackson converter reads application/json and application/*+json; a
-            # body without a type is application/octet-stream (§13)
-            ctype = call.headers.get("content-type", "").split(";")[0].strip().lower()
-            if not is_json(ctype):
-                raise unsupported_media(ctype or "application/octet-stream")
 
     def rate_limit(self, call: ApiCall) -> list[Window]:
         org = call.tenant

@@ -147,3 +147,12 @@ def test_per_endpoint_limits(esputnik_mock: EsputnikMock, path: str, body: Any, 
         assert call(esputnik_mock, method, path, json=body).status_code == 200
     assert call(esputnik_mock, method, path, json=body).status_code == 429
     assert call(esputnik_mock, "GET", "/api/v1/groups").status_code == 200  # its own window
+
+
+def test_a_wrong_key_is_401_before_anything_about_the_body(esputnik_mock: EsputnikMock) -> None:
+    """Spring Security's Basic filter runs before the controller reads the body (§13): 401
+    comes before 415 and the nesting bound (the engine still parses the JSON first)."""
+    for content, ctype in ((b"{}", "text/plain"), (b"[" * 300 + b"]" * 300, "application/json")):
+        r = esputnik_mock.http.post("/api/v1/contact", content=content, auth=("u", "wrong"),
+                                    headers={"content-type": ctype})
+        assert r.status_code == 401 and r.json()["status"] == 401
