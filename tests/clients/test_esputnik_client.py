@@ -173,7 +173,8 @@ def test_balance_and_version_are_plain_gets() -> None:
         seen.append(f"{request.method} {request.url.path}")
         body = ({"version": "1.0", "protocolVersion": "1.0"} if request.url.path.endswith(
             "version") else {"currentBalance": 5.5, "bonusEmails": 2})
-        return httpx.Response(200, content=orjson.dumps(body))
+        return httpx.Response(200, content=orjson.dumps(body),
+                              headers={"content-type": "application/json; charset=UTF-8"})
 
     es = client(handler)
     assert es.get_balance()["currentBalance"] == 5.5
