@@ -5,7 +5,8 @@ info.description lists the decisions taken where the vendor's docs are silent.
 
 - this module: the `Api` (Basic auth, Spring-style 401, plain-text errors, rate limits).
 - `errors`: the vendor's error answers.  `model`: organisations, contacts and their
-  indexes, segments, events, orders, sends; the documented field rules.
+  indexes, segments, events, orders, sends, the balance.  `rules`: the documented field
+  rules and how a contact body is written.
 - `handlers`: one module per docs area (account, contacts, imports, subscriptions, segments,
   events, orders, messages, sends).  `jobs`: the import's progress, each send's delivery,
   order deletion.
