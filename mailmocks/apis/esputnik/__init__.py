@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from types import MappingProxyType
 from typing import Any
 
 from starlette.datastructures import QueryParams
 
 from ...core import (
+    NO_BODY,
     Api,
     CheckSettings,
     Decision,
@@ -73,6 +75,7 @@ class EsputnikApi(Api[World, Org]):
     vendor_hosts = ("esputnik.com", "yespo.io")
     json_media_type = JSON_UTF8
     max_body_bytes = 10 << 20  # 3000 contacts per bulk call fit easily
+    repeated_query = "join"  # Spring binds a scalar @RequestParam from the values joined by ","
     handler_modules = (account, contacts, imports, subscriptions, segments, events, orders,
                        messages, sends)
     checks = CheckSettings(expected_statuses={
@@ -113,31 +116,35 @@ class EsputnikApi(Api[World, Org]):
 
     def prepare(self, call: ApiCall) -> None:
         """The key first (Spring Security's filter runs before the controller), then the
-        media type, the nesting bound, Spring's query booleans and Jackson's scalar
-        coercions (§13), so the request is what the server's controllers and DTOs would hold.
-        (The engine reads the body before this hook, so a body over the limit or not JSON at
-        all is answered before the key is checked.)"""
+        nesting bound, Spring's query booleans and Jackson's scalar coercions (§13), so the
+        request is what the server's controllers and DTOs would hold. (A body that is not
+        JSON is `unparsed_body`'s 415; one over the limit or unparsable is answered by the
+        engine before this hook.)"""
         self.authenticate(call)
         if call.has_body and call.op.body_media:
-            # Spring's Jackson converter reads application/json and application/*+json; a
-            # body without a type is application/octet-stream
-            ctype = call.headers.get("content-type", "").split(";")[0].strip().lower()
-            if not is_json(ctype):
-                raise unsupported_media(ctype or "application/octet-stream")
             if depth(call.body, MAX_NESTING) > MAX_NESTING:
                 raise error(400, f"JSON parse error: the body nests deeper than {MAX_NESTING} "
                                  "levels")
-        flags = [p.name for p in call.op.parameters
-                 if p.location == "query" and p.scalar_type == "boolean" and p.name in call.query]
-        if flags:  # a blank one is absent: its default applies
-            call.query = QueryParams([(k, SPRING_BOOLEANS.get(v.strip().lower(), v)
-                                       if k in flags else v)
-                                      for k, v in call.query.multi_items()
-                                      if k not in flags or v.strip()])
+        typed = {p.name: str(p.scalar_type) for p in call.op.parameters
+                 if p.location == "query" and not p.is_array and p.name in call.query
+                 and p.scalar_type in ("integer", "number", "boolean")}
+        if typed:
+            call.query = spring_query(call.query, typed)
         if call.has_body and call.op.body_media:
             convert = body_converter(call.op.id, call.op.spec)
             if convert is not None:
                 call.body = convert(call.body)
+
+    # Spring's Jackson converter reads application/json and application/*+json (§13)
+    body_parsers = MappingProxyType({"application/json": "json", "application/*+json": "json"})
+
+    def unparsed_body(self, call: ApiCall, media_type: str) -> Any:
+        """Any other type, or none (application/octet-stream), is 415 — after the key is
+        checked, as Spring Security runs before the message converters."""
+        if not call.op.body_media:
+            return NO_BODY
+        self.authenticate(call)
+        raise unsupported_media(media_type or "application/octet-stream")
 
     def rate_limit(self, call: ApiCall) -> list[Window]:
         org = call.tenant
@@ -193,9 +200,28 @@ def invalid_message(call: ApiCall, first: Problem) -> str:
     return f"Validation failed: {first.field or first.location}: {first.message}"
 
 
-def is_json(ctype: str) -> bool:
-    kind, _, sub = ctype.partition("/")
-    return kind == "application" and (sub == "json" or sub.endswith("+json"))
+def spring_query(query: QueryParams, typed: dict[str, str]) -> QueryParams:
+    """Numbers and booleans of the query string as Spring's converters read them (§13): the
+    first of repeated values (`ArrayToObjectConverter`), whitespace dropped
+    (`NumberUtils.parseNumber`), on/off and yes/no (`StringToBooleanConverter`), a blank value
+    as none so the default applies. Text parameters are left to the engine, which joins
+    repeated ones with commas as Spring's `ArrayToStringConverter` does."""
+    seen: set[str] = set()
+    items = []
+    for name, value in query.multi_items():
+        kind = typed.get(name)
+        if kind is None:
+            items.append((name, value))
+            continue
+        if name in seen:
+            continue
+        seen.add(name)
+        value = "".join(value.split())
+        if not value:
+            continue
+        items.append((name, SPRING_BOOLEANS.get(value.lower(), value) if kind == "boolean"
+                      else value))
+    return QueryParams(items)
 
 
 def basic_password(header: str) -> str | None:

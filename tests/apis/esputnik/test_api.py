@@ -156,3 +156,21 @@ def test_a_wrong_key_is_401_before_anything_about_the_body(esputnik_mock: Esputn
         r = esputnik_mock.http.post("/api/v1/contact", content=content, auth=("u", "wrong"),
                                     headers={"content-type": ctype})
         assert r.status_code == 401 and r.json()["status"] == 401
+
+
+def test_query_numbers_and_booleans_as_spring_converts_them(esputnik_mock: EsputnikMock) -> None:
+    """§13: a repeated number or boolean takes its first value, whitespace is dropped, a blank
+    one is its default; repeated text is joined with commas (the engine, `repeated_query`)."""
+    def total(params: Any) -> int:
+        r = call(esputnik_mock, "GET", "/api/v1/contacts", params=params)
+        assert r.status_code == 200, r.text
+        return len(r.json())
+    assert total([("maxrows", "2"), ("maxrows", "7")]) == 2
+    assert total({"maxrows": " 3 "}) == 3
+    assert total({"maxrows": ""}) == 44  # the default, 500, covers every contact
+    r = call(esputnik_mock, "DELETE", f"/api/v1/contact/{OLENA}",
+             params=[("erase", "yes"), ("erase", "no")])
+    assert r.status_code == 200 and OLENA not in esputnik_mock.org.contacts
+    r = call(esputnik_mock, "GET", "/api/v1/contacts/email",
+             params=[("ids", "100000002"), ("ids", "100000003")])
+    assert [x["contactId"] for x in r.json()["results"]] == [100000002, 100000003]
