@@ -164,3 +164,19 @@ def test_the_async_client_against_the_fake(esputnik_mock: EsputnikMock) -> None:
     assert text == "Contact with id='100000002' has been updated"
     (msg,) = esputnik_mock.outbox.messages("esputnik")
     assert "Your promo code: ASYNC" in msg.html
+
+
+def test_balance_and_version_are_plain_gets() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        body = ({"version": "1.0", "protocolVersion": "1.0"} if request.url.path.endswith(
+            "version") else {"currentBalance": 5.5, "bonusEmails": 2})
+        return httpx.Response(200, content=orjson.dumps(body),
+                              headers={"content-type": "application/json; charset=UTF-8"})
+
+    es = client(handler)
+    assert es.get_balance()["currentBalance"] == 5.5
+    assert es.get_version() == {"version": "1.0", "protocolVersion": "1.0"}
+    assert seen == ["GET /api/v1/balance", "GET /api/v1/version"]

@@ -5,7 +5,8 @@ info.description lists the decisions taken where the vendor's docs are silent.
 
 - this module: the `Api` (Basic auth, Spring-style 401, plain-text errors, rate limits).
 - `errors`: the vendor's error answers.  `model`: organisations, contacts and their
-  indexes, segments, events, orders, sends; the documented field rules.
+  indexes, segments, events, orders, sends, the balance.  `rules`: the documented field
+  rules and how a contact body is written.
 - `handlers`: one module per docs area (account, contacts, imports, subscriptions, segments,
   events, orders, messages, sends).  `jobs`: the import's progress, each send's delivery,
   order deletion.
@@ -106,30 +107,33 @@ class EsputnikApi(Api[World, Org]):
         return routes(world, services)
 
     # -- hooks, in request-path order --------------------------------------------------
-    def prepare(self, call: ApiCall) -> None:
-        """Spring's reading of query booleans and Jackson's scalar coercions (§13): the
-        request as the server's controllers and DTOs would hold it."""
-        flags = [p.name for p in call.op.parameters
-                 if p.location == "query" and p.scalar_type == "boolean" and p.name in call.query]
-        if flags:  # a blank one is absent: its default applies
-            call.query = QueryParams([(k, SPRING_BOOLEANS.get(v.strip().lower(), v)
-                                       if k in flags else v)
-                                      for k, v in call.query.multi_items()
-                                      if k not in flags or v.strip()])
-        if call.has_body and call.op.body_media:
-            if depth(call.body, MAX_NESTING) > MAX_NESTING:
-                raise error(400, f"JSON parse error: the body nests deeper than {MAX_NESTING} "
-                                 "levels")
-            convert = body_converter(call.op.id, call.op.spec)
-            if convert is not None:
-                call.body = convert(call.body)
-
     def authenticate(self, call: ApiCall) -> None:
         key = basic_password(call.headers.get("authorization", ""))
         org = call.world.keys.get(key) if key else None
         if org is None:
             raise unauthorized(iso(call.clock.now()), call.path)
         call.tenant, call.credential = org, "key"
+
+    def prepare(self, call: ApiCall) -> None:
+        """The key first (Spring Security's filter runs before the controller), then the
+        nesting bound, Spring's query booleans and Jackson's scalar coercions (§13), so the
+        request is what the server's controllers and DTOs would hold. (A body that is not
+        JSON is `unparsed_body`'s 415; one over the limit or unparsable is answered by the
+        engine before this hook.)"""
+        self.authenticate(call)
+        if call.has_body and call.op.body_media:
+            if depth(call.body, MAX_NESTING) > MAX_NESTING:
+                raise error(400, f"JSON parse error: the body nests deeper than {MAX_NESTING} "
+                                 "levels")
+        typed = {p.name: str(p.scalar_type) for p in call.op.parameters
+                 if p.location == "query" and not p.is_array and p.name in call.query
+                 and p.scalar_type in ("integer", "number", "boolean")}
+        if typed:
+            call.query = spring_query(call.query, typed)
+        if call.has_body and call.op.body_media:
+            convert = body_converter(call.op.id, call.op.spec)
+            if convert is not None:
+                call.body = convert(call.body)
 
     # Spring's Jackson converter reads application/json and application/*+json (§13)
     body_parsers = MappingProxyType({"application/json": "json", "application/*+json": "json"})
@@ -194,6 +198,30 @@ def invalid_message(call: ApiCall, first: Problem) -> str:
     if first.location == "body" and first.keyword == "required" and not first.field:
         return "Required request body is missing"
     return f"Validation failed: {first.field or first.location}: {first.message}"
+
+
+def spring_query(query: QueryParams, typed: dict[str, str]) -> QueryParams:
+    """Numbers and booleans of the query string as Spring's converters read them (§13): the
+    first of repeated values (`ArrayToObjectConverter`), whitespace dropped
+    (`NumberUtils.parseNumber`), on/off and yes/no (`StringToBooleanConverter`), a blank value
+    as none so the default applies. Text parameters are left to the engine, which joins
+    repeated ones with commas as Spring's `ArrayToStringConverter` does."""
+    seen: set[str] = set()
+    items = []
+    for name, value in query.multi_items():
+        kind = typed.get(name)
+        if kind is None:
+            items.append((name, value))
+            continue
+        if name in seen:
+            continue
+        seen.add(name)
+        value = "".join(value.split())
+        if not value:
+            continue
+        items.append((name, SPRING_BOOLEANS.get(value.lower(), value) if kind == "boolean"
+                      else value))
+    return QueryParams(items)
 
 
 def basic_password(header: str) -> str | None:

@@ -15,22 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core import Budget, Message, RenderLimitError
-from .model import (
-    ADDRESS_PARTS,
-    SIMPLE_FIELDS,
-    Contact,
-    ImportSession,
-    Org,
-    Send,
-    World,
-    apply_contact,
-    clean_channels,
-    given_channels,
-    new_uuid,
-    norm,
-    stored_value,
-)
+from .model import Contact, ImportSession, Org, Send, World, given_channels, new_uuid, norm
 from .render import VelocityError, merge_tags, render
+from .rules import ADDRESS_PARTS, SIMPLE_FIELDS, apply_contact, clean_channels, stored_value
 
 log = logging.getLogger("mailmocks.esputnik")
 

@@ -88,6 +88,10 @@ def test_only_json_media_types_are_read_as_bodies(esputnik_mock: EsputnikMock, c
     r = call(esputnik_mock, "POST", "/api/v1/contact", content=body,
              headers={"content-type": "application/vnd.yespo+json; charset=UTF-8"})
     assert r.status_code == 200
+    if ctype:  # a body that is not JSON at all is the same 415, never a parse error
+        r = call(esputnik_mock, "POST", "/api/v1/contact", content=b"hello {",
+                 headers={"content-type": ctype})
+        assert r.status_code == 415
 
 
 def test_unknown_path_is_404_and_wrong_method_405(esputnik_mock: EsputnikMock) -> None:
@@ -147,3 +151,30 @@ def test_per_endpoint_limits(esputnik_mock: EsputnikMock, path: str, body: Any, 
         assert call(esputnik_mock, method, path, json=body).status_code == 200
     assert call(esputnik_mock, method, path, json=body).status_code == 429
     assert call(esputnik_mock, "GET", "/api/v1/groups").status_code == 200  # its own window
+
+
+def test_a_wrong_key_is_401_before_anything_about_the_body(esputnik_mock: EsputnikMock) -> None:
+    """Spring Security's Basic filter runs before the controller reads the body (§13): 401
+    comes before 415 and the nesting bound (the engine still parses the JSON first)."""
+    for content, ctype in ((b"{}", "text/plain"), (b"[" * 300 + b"]" * 300, "application/json")):
+        r = esputnik_mock.http.post("/api/v1/contact", content=content, auth=("u", "wrong"),
+                                    headers={"content-type": ctype})
+        assert r.status_code == 401 and r.json()["status"] == 401
+
+
+def test_query_numbers_and_booleans_as_spring_converts_them(esputnik_mock: EsputnikMock) -> None:
+    """§13: a repeated number or boolean takes its first value, whitespace is dropped, a blank
+    one is its default; repeated text is joined with commas (the engine, `repeated_query`)."""
+    def total(params: Any) -> int:
+        r = call(esputnik_mock, "GET", "/api/v1/contacts", params=params)
+        assert r.status_code == 200, r.text
+        return len(r.json())
+    assert total([("maxrows", "2"), ("maxrows", "7")]) == 2
+    assert total({"maxrows": " 3 "}) == 3
+    assert total({"maxrows": ""}) == 44  # the default, 500, covers every contact
+    r = call(esputnik_mock, "DELETE", f"/api/v1/contact/{OLENA}",
+             params=[("erase", "yes"), ("erase", "no")])
+    assert r.status_code == 200 and OLENA not in esputnik_mock.org.contacts
+    r = call(esputnik_mock, "GET", "/api/v1/contacts/email",
+             params=[("ids", "100000002"), ("ids", "100000003")])
+    assert [x["contactId"] for x in r.json()["results"]] == [100000002, 100000003]

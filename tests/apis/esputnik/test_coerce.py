@@ -124,3 +124,21 @@ def test_depth_counts_without_recursion() -> None:
     assert depth(value, 200) == 201
     assert depth({"a": [1, {"b": []}]}, 200) == 4
     assert depth("text", 200) == 0
+
+
+def test_push_device_and_web_push_subscription_are_read_as_their_types(
+        esputnik_mock: EsputnikMock) -> None:
+    r = call(esputnik_mock, "POST", "/api/v1/contact", json={"channels": [
+        {"type": "mobilepush", "value": "tok-1",
+         "device": {"appId": "83b77a49-fc28-409b-aeaa-68c9d544ab9d", "active": "TRUE",
+                    "appVersion": 123, "deviceModel": "Pixel"}},
+        {"type": "webpush", "value": "wp-1",
+         "webPushSubscription": {"appId": "42", "userAgent": "Firefox"}}]})
+    assert r.status_code == 200, r.text
+    got = esputnik_mock.client().get_contact(r.json()["id"])
+    push, web = got["channels"]
+    assert push["device"]["active"] is True and push["device"]["appVersion"] == "123"
+    assert web["webPushSubscription"] == {"appId": 42, "userAgent": "Firefox"}
+    r = call(esputnik_mock, "POST", "/api/v1/contact", json={"channels": [
+        {"type": "mobilepush", "value": "tok-2", "device": {"active": "sometimes"}}]})
+    assert r.status_code == 400

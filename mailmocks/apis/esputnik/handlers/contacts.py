@@ -8,17 +8,8 @@ import orjson
 
 from ....core import Reply, op
 from ..errors import bad_request, duplicated, not_found, unknown_category
-from ..model import (
-    ApiCall,
-    Contact,
-    Org,
-    apply_contact,
-    body_of,
-    clean_channels,
-    contact_problem,
-    norm,
-    one_or_many,
-)
+from ..model import ApiCall, Contact, Org, body_of, norm, one_or_many
+from ..rules import apply_contact, clean_channels, contact_problem
 from . import empty_ok, listing, page_args, plain_ok
 
 SEARCH_KEYS = ("externalCustomerId", "email", "sms", "firstname", "lastname")

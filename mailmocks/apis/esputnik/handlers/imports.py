@@ -8,7 +8,8 @@ from typing import Any
 from ....core import iso, op
 from ..errors import bad_request, not_found
 from ..jobs import dedupe_problem, start_import
-from ..model import ApiCall, ImportSession, body_of, contact_problem, new_uuid, one_or_many
+from ..model import ApiCall, ImportSession, body_of, new_uuid, one_or_many
+from ..rules import contact_problem
 
 # The fields of the specification's FailedContact [S1]: the rejected contact as sent, without
 # its externalCustomerId (the DTO has none) or anything else it does not know

@@ -9,7 +9,8 @@ from typing import Any
 from ....core import Reply, op
 from ..errors import bad_request
 from ..jobs import delete_orders_later
-from ..model import EMAIL_RE, ApiCall, Contact, Order, Org, body_of
+from ..model import ApiCall, Contact, Order, Org, body_of
+from ..rules import EMAIL_RE
 from . import empty_ok
 
 ORDER_REQUIRED = ("externalOrderId", "totalCost", "status", "date", "currency")

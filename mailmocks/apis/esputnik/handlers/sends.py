@@ -14,7 +14,8 @@ from ....core import Clock, op
 from ..coerce import MAX_NESTING, depth
 from ..errors import bad_request, unknown_category
 from ..jobs import Outgoing, queue
-from ..model import EMAIL_RE, PHONE_RE, ApiCall, Contact, Org, Send, body_of, one_or_many
+from ..model import ApiCall, Contact, Org, Send, body_of, one_or_many
+from ..rules import EMAIL_RE, PHONE_RE
 from .messages import message_or_404, sender_address
 from .segments import group_or_404
 

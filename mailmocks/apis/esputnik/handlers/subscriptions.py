@@ -6,7 +6,8 @@ from typing import Any
 
 from ....core import Reply, iso, op
 from ..errors import bad_request, unknown_category
-from ..model import EMAIL_RE, ApiCall, Category, body_of, one_or_many
+from ..model import ApiCall, Category, body_of, one_or_many
+from ..rules import EMAIL_RE
 from . import empty_ok, plain_ok
 from .contacts import contact_or_404, touch
 
