@@ -19,8 +19,8 @@ from mailmocks.testing.convertkit import Mock as ConvertKitMock
 from mailmocks.testing.esputnik import Mock as EsputnikMock
 from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
-CLIENTS = 32 if DEEP else 8
-ROUNDS = 40 if DEEP else 6
+CLIENTS = 64 if DEEP else 8
+ROUNDS = 150 if DEEP else 6
 POOL = 25  # distinct emails / ids the clients fight over
 
 
