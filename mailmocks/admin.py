@@ -65,7 +65,11 @@ def build_admin(sandbox: Sandbox) -> Starlette:
     async def journal(request: Request) -> Response:
         api = request.query_params.get("api")
         kind = request.query_params.get("kind")
-        return _json(s.journal.records(api, kind))
+        records = s.journal.records(api, kind)
+        if request.query_params.get("format") == "ndjson":  # `mailmocks check --journal` reads it
+            lines = b"".join(orjson.dumps(r, default=str) + b"\n" for r in records)
+            return Response(lines, media_type="application/x-ndjson")
+        return _json(records)
 
     async def outbox(request: Request) -> Response:
         q = request.query_params
