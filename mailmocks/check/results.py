@@ -7,6 +7,10 @@ from typing import Any
 
 # A run where more than this share of answers were 429 proves little: it fails, saying so.
 RATE_LIMITED_SHARE = 0.5
+# Checks that judge a 429 itself (its body, headers, status); any other failing on a 429
+# says only that the limit was hit.
+JUDGES_THE_ANSWER = frozenset({"response_schema_conformance", "content_type_conformance",
+                               "response_headers_conformance", "status_code_conformance"})
 
 
 @dataclass
@@ -60,6 +64,7 @@ class ApiResult:
     waited: int = 0
     waited_seconds: float = 0.0
     seconds: float = 0.0
+    limited_failures: int = 0  # checks failed on a 429 answer (a limit, not a finding)
 
     def operation(self, label: str) -> OperationResult:
         if label not in self.operations:
@@ -83,8 +88,15 @@ class ApiResult:
         return self.requests > 0 and self.rate_limited / self.requests > RATE_LIMITED_SHARE
 
     @property
+    def rate_limit_hurt(self) -> bool:
+        """The limit kept the run from testing: most answers 429, an operation that never
+        got past it, or checks that failed only because the answer was a 429."""
+        return self.rate_limited > 0 and (self.mostly_rate_limited or bool(self.unexercised)
+                                          or self.limited_failures > 0)
+
+    @property
     def passed(self) -> bool:
-        return not (self.findings or self.errors or self.unexercised or self.mostly_rate_limited
+        return not (self.findings or self.errors or self.unexercised or self.rate_limit_hurt
                     or not self.operations)
 
     def verdicts(self) -> list[str]:
@@ -92,11 +104,12 @@ class ApiResult:
         out = []
         if not self.operations:
             out.append("no operation was selected")
-        if self.mostly_rate_limited:
+        if self.rate_limit_hurt:
             out.append(f"{self.rate_limited} of {self.requests} answers were 429 Too Many "
-                       "Requests: the run tested almost nothing. Against a fake, leave the "
-                       "limiter off (drop --rate-limit); against a server, pace the run "
-                       "(--rate N/m)")
+                       f"Requests ({len(self.unexercised)} operation(s) never answered "
+                       f"otherwise, {self.limited_failures} check(s) failed only on a 429): "
+                       "the run tested too little. Against a fake, leave the limiter off "
+                       "(drop --rate-limit); against a server, pace the run (--rate N/m)")
         if self.unexercised:
             out.append(f"{len(self.unexercised)} operation(s) never got an answer other than "
                        "429: " + ", ".join(self.unexercised))
@@ -107,7 +120,7 @@ class ApiResult:
             "api": self.api, "target": self.target, "base_url": self.base_url,
             "read_only": self.read_only, "passed": self.passed, "seconds": round(self.seconds, 2),
             "requests": self.requests, "rate_limited": self.rate_limited,
-            "waited_429": self.waited, "waited_seconds": round(self.waited_seconds, 1),
+            "waited_429": self.waited, "failed_on_429": self.limited_failures, "waited_seconds": round(self.waited_seconds, 1),
             "verdicts": self.verdicts(), "errors": self.errors,
             "operations": [
                 {"operation": op.label, "requests": op.requests, "exercised": op.exercised,

@@ -18,7 +18,7 @@ from schemathesis.engine import Status, events, from_schema
 from .. import apis, checks
 from ..core import Api, Contract
 from .credentials import mask
-from .results import ApiResult, Finding
+from .results import JUDGES_THE_ANSWER, ApiResult, Finding
 from .targets import Target
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -190,6 +190,11 @@ def _record(event: events.ScenarioFinished, result: ApiResult, secrets: dict[str
                 count.passed += 1
                 continue
             if node.status != Status.FAILURE or node.failure_info is None:
+                continue
+            response = recorder.interactions.get(case_id)
+            status = response.response.status_code if response and response.response else None
+            if status == 429 and node.name not in JUDGES_THE_ANSWER:
+                result.limited_failures += 1  # the limit was hit; no finding about the API
                 continue
             count.failed += 1
             failure = node.failure_info.failure
