@@ -120,7 +120,8 @@ class ApiResult:
             "api": self.api, "target": self.target, "base_url": self.base_url,
             "read_only": self.read_only, "passed": self.passed, "seconds": round(self.seconds, 2),
             "requests": self.requests, "rate_limited": self.rate_limited,
-            "waited_429": self.waited, "failed_on_429": self.limited_failures, "waited_seconds": round(self.waited_seconds, 1),
+            "waited_429": self.waited, "waited_seconds": round(self.waited_seconds, 1),
+            "failed_on_429": self.limited_failures,
             "verdicts": self.verdicts(), "errors": self.errors,
             "operations": [
                 {"operation": op.label, "requests": op.requests, "exercised": op.exercised,
