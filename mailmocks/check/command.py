@@ -195,7 +195,7 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
             results.append(run_api(target, settings, progress))
         finally:
             target.close()
-        progress(report.summary(results[-1]))
+        print(report.summary(results[-1]), flush=True)
     for r in results:
         if r.findings:
             print(report.findings(r))

@@ -210,4 +210,10 @@ def _record(event: events.ScenarioFinished, result: ApiResult, secrets: dict[str
 
 
 def _first_lines(message: str, lines: int = 6) -> str:
-    return "\n".join(message.strip().splitlines()[:lines])
+    """What a failure says, without the schema dump schemathesis appends."""
+    kept = []
+    for line in message.strip().splitlines()[:lines]:
+        if line.startswith("Schema"):
+            break
+        kept.append(line)
+    return "\n".join(kept)
