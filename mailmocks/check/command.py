@@ -61,7 +61,8 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     limits = parser.add_mutually_exclusive_group()
     limits.add_argument("--no-rate-limit", dest="rate_limit", action="store_false",
                         default=False,
-                        help="the fake's limiter off (the default for the fake and --serve)")
+                        help="the fake's limiter off: the default for the fake, --serve and "
+                             "a mailmocks sandbox at --base-url (POST /_admin/ratelimit)")
     limits.add_argument("--rate-limit", dest="rate_limit", action="store_true",
                         help="keep the fake's limiter on: 429 answers are checked too, and a "
                              "run mostly answered 429 fails")
@@ -85,6 +86,10 @@ def _fail(message: str, code: int) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        import schemathesis  # noqa: F401 - a test dependency: say so rather than crash
+    except ImportError:
+        return _fail("needs schemathesis: pip install 'mailmocks[test]'", FAILED)
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -179,7 +184,7 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
         try:
             if args.base_url:
                 targets.probe(args.base_url)
-                target = targets.remote(name, args.base_url, secrets, pace)
+                target = targets.remote(name, args.base_url, secrets, pace, args.rate_limit)
             elif args.serve:
                 target = targets.serve(name, args.rate_limit)
             else:

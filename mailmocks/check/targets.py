@@ -240,6 +240,7 @@ class Target:
     sandbox: Sandbox | None = None
     forwarder: Forwarder | None = None
     served: Served | None = None
+    restore: Callable[[], None] | None = None  # undo what the run changed on the server
 
     def after_call(self) -> None:
         """Run the fake's queued work after a call (vendors whose `checks.drain` asks)."""
@@ -247,6 +248,8 @@ class Target:
             self.sandbox.services.jobs.drain()
 
     def close(self) -> None:
+        if self.restore is not None:
+            self.restore()
         if self.served is not None:
             self.served.stop()
 
@@ -272,11 +275,36 @@ def serve(name: str, rate_limit: bool) -> Target:
                   forwarder, served)
 
 
-def remote(name: str, base_url: str, credentials: dict[str, str], pace: Pace | None) -> Target:
+def remote(name: str, base_url: str, credentials: dict[str, str], pace: Pace | None,
+           rate_limit: bool = False) -> Target:
     base = base_url.rstrip("/")
     forwarder = Forwarder(base, pace)
-    return Target(name, "remote", base, forwarder, lambda: dict(credentials),
-                  is_sandbox(base, name), forwarder=forwarder)
+    sandbox = is_sandbox(base, name)
+    restore = limiter_off(base) if sandbox and not rate_limit else None
+    return Target(name, "remote", base, forwarder, lambda: dict(credentials), sandbox,
+                  forwarder=forwarder, restore=restore)
+
+
+def limiter_off(base_url: str) -> Callable[[], None] | None:
+    """Switch a mailmocks sandbox's rate limiter off for the run (POST /_admin/ratelimit,
+    where the sandbox has it); the returned call puts the previous state back."""
+    parts = urlsplit(base_url)
+    url = f"{parts.scheme}://{parts.netloc}/_admin/ratelimit"
+    try:
+        before = httpx.get(url, timeout=5.0)
+        was = before.json().get("enabled") if before.status_code == 200 else None
+        if not isinstance(was, bool) or httpx.post(url, json={"enabled": False},
+                                                   timeout=5.0).status_code != 200:
+            return None  # an older sandbox: its 429s are waited out instead
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+
+    def restore() -> None:
+        try:
+            httpx.post(url, json={"enabled": was}, timeout=5.0)
+        except httpx.HTTPError:
+            pass
+    return restore
 
 
 def is_sandbox(base_url: str, name: str) -> bool:

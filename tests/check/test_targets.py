@@ -167,3 +167,38 @@ def test_a_contract_that_does_not_parse_is_one_line(tmp_path: Path,
     assert main(["check", "convertkit", "--contract", str(bad)]) == 1
     line = _one_error_line(capsys.readouterr().err)
     assert f"contract {bad} does not load" in line
+
+
+class WithLimiterSwitch:
+    """A sandbox with the control route newer sandboxes have: POST /_admin/ratelimit."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.seen: list[bool] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/_admin/ratelimit":
+            limiter = self.sandbox.services.limiter
+            if scope["method"] == "POST":
+                body = json.loads((await receive())["body"])
+                limiter.enabled = bool(body["enabled"])
+                self.seen.append(limiter.enabled)
+            await JSONResponse({"enabled": limiter.enabled})(scope, receive, send)
+            return
+        await self.sandbox(scope, receive, send)
+
+
+def test_a_sandbox_limiter_is_off_for_the_run_and_restored(tmp_path: Path) -> None:
+    box = Sandbox(["convertkit"])  # its limiter on, as `mailmocks serve` starts
+    app = WithLimiterSwitch(box)
+    server = Served(app)
+    server.start()
+    report = tmp_path / "r.json"
+    try:
+        code = main(["check", "convertkit", "--base-url", f"{server.url}/convertkit", *QUICK,
+                     "--credential", f"api_secret={_secret(box)}", "--report", str(report)])
+    finally:
+        server.stop()
+    assert code == 0
+    assert app.seen == [False, True] and box.services.limiter.enabled
+    assert json.loads(report.read_text())["apis"]["convertkit"]["rate_limited"] == 0
