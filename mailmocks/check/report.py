@@ -17,7 +17,7 @@ def summary(result: ApiResult) -> str:
               if result.waited else "")
     lines = [f"\n{result.api} ({result.target}{mode}, {result.base_url}): "
              f"{len(result.operations)} operations, {result.requests} requests in "
-             f"{result.seconds:.1f} s{waited}",
+             f"{result.seconds:.1f} s{waited} (--seed {result.seed})",
              f"  {'operation':<58} {'requests':>8}  {'statuses':<34} failed checks"]
     for op in sorted(result.operations.values(), key=lambda o: o.label.split(" ", 1)[::-1]):
         failed = ", ".join(f"{name} x{c.failed}" for name, c in sorted(op.checks.items())

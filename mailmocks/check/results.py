@@ -65,6 +65,7 @@ class ApiResult:
     waited_seconds: float = 0.0
     seconds: float = 0.0
     limited_failures: int = 0  # checks failed on a 429 answer (a limit, not a finding)
+    seed: int | None = None
 
     def operation(self, label: str) -> OperationResult:
         if label not in self.operations:
@@ -118,7 +119,8 @@ class ApiResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "api": self.api, "target": self.target, "base_url": self.base_url,
-            "read_only": self.read_only, "passed": self.passed, "seconds": round(self.seconds, 2),
+            "read_only": self.read_only, "seed": self.seed, "passed": self.passed,
+            "seconds": round(self.seconds, 2),
             "requests": self.requests, "rate_limited": self.rate_limited,
             "waited_429": self.waited, "waited_seconds": round(self.waited_seconds, 1),
             "failed_on_429": self.limited_failures,

@@ -131,6 +131,7 @@ def run_api(target: Target, settings: Settings, progress: Callable[[str], None]
     schema.config.phases.update(phases=list(settings.phases))
     if settings.seed is not None:
         schema.config.seed = settings.seed
+    result.seed = int(schema.config.seed)  # printed, so a failing run can be replayed
     checks.configure_checks(schema, api, settings.checks)
     checks.register_auth(schema, api, target.credentials, contract)
     secrets = {} if target.is_mailmocks and target.sandbox is not None else target.credentials()
