@@ -119,7 +119,7 @@ class ApiResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "api": self.api, "target": self.target, "base_url": self.base_url,
-            "read_only": self.read_only, "seed": self.seed, "passed": self.passed,
+            "read_only": self.read_only, "seed": str(self.seed), "passed": self.passed,
             "seconds": round(self.seconds, 2),
             "requests": self.requests, "rate_limited": self.rate_limited,
             "waited_429": self.waited, "waited_seconds": round(self.waited_seconds, 1),

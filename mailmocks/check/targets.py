@@ -107,6 +107,7 @@ class Forwarder:
         self.waits = Waits()
         self.errors: list[str] = []
         self.allowed: Callable[[str, str], bool] | None = None
+        self._client: httpx.AsyncClient | None = None
 
     def allow_only(self, allowed: Callable[[str, str], bool]) -> None:
         """Refuse to send what `allowed(method, path)` rejects (a read-only run): it is
@@ -145,28 +146,29 @@ class Forwarder:
 
     async def _send(self, method: str, url: str, headers: list[tuple[str, str]],
                     body: bytes) -> httpx.Response:
+        if self._client is None:  # made on the loop schemathesis runs apps on, kept open
+            self._client = httpx.AsyncClient(timeout=30.0, transport=self.transport)
         waited = 0.0
-        async with httpx.AsyncClient(timeout=30.0, transport=self.transport) as client:
-            for attempt in range(64):
-                if self.pace is not None:
-                    await self.pace.wait()
-                try:
-                    response = await client.request(method, url, headers=headers,
-                                                    content=body)
-                except httpx.HTTPError as exc:
-                    self.errors.append(f"{method} {url}: {exc.__class__.__name__} {exc}")
-                    raise
-                if response.status_code != 429:
-                    return response
-                delay = retry_delay(response.headers, attempt)
-                if waited + delay > self.max_wait:
-                    return response  # it stays a 429: counted, never coverage
-                path = urlsplit(url).path
-                self.waits.answers += 1
-                self.waits.by_path[path] = self.waits.by_path.get(path, 0) + 1
-                self.waits.seconds += delay
-                waited += delay
-                await self.sleep(delay)
+        for attempt in range(64):
+            if self.pace is not None:
+                await self.pace.wait()
+            try:
+                response = await self._client.request(method, url, headers=headers,
+                                                      content=body)
+            except httpx.HTTPError as exc:
+                self.errors.append(f"{method} {url}: {exc.__class__.__name__} {exc}")
+                raise
+            if response.status_code != 429:
+                return response
+            delay = retry_delay(response.headers, attempt)
+            if waited + delay > self.max_wait:
+                return response  # it stays a 429: counted, never coverage
+            path = urlsplit(url).path
+            self.waits.answers += 1
+            self.waits.by_path[path] = self.waits.by_path.get(path, 0) + 1
+            self.waits.seconds += delay
+            waited += delay
+            await self.sleep(delay)
         return response
 
 
