@@ -27,7 +27,7 @@ def build(results: Sequence[ApiResult]) -> ET.Element:
                 count = op.checks.get(check)
                 if check == "exercised" and not op.exercised:
                     fails += 1
-                    ET.SubElement(case, "failure", message="never answered other than 429",
+                    ET.SubElement(case, "failure", message="never answered, or only with 429",
                                   type="rate_limited").text = (
                         f"{op.requests} requests, statuses {dict(op.statuses)}")
                 elif count is not None and count.failed:

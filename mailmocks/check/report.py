@@ -21,7 +21,7 @@ def summary(result: ApiResult) -> str:
              f"  {'operation':<58} {'requests':>8}  {'statuses':<34} failed checks"]
     for op in sorted(result.operations.values(), key=lambda o: o.label.split(" ", 1)[::-1]):
         failed = ", ".join(f"{name} x{c.failed}" for name, c in sorted(op.checks.items())
-                           if c.failed) or ("never answered (only 429)" if not op.exercised
+                           if c.failed) or ("never answered, or only 429" if not op.exercised
                                             else "-")
         lines.append(f"  {op.label:<58} {op.requests:>8}  {statuses(op.statuses):<34} "
                      f"{failed}")

@@ -29,7 +29,8 @@ class OperationResult:
 
     @property
     def exercised(self) -> bool:
-        """Answered at least once with something other than 429 (a rate limit is no test)."""
+        """Answered at least once with something other than 429 (a rate limit is no test;
+        an operation the run never called is no test either)."""
         return any(status != 429 for status in self.statuses)
 
     @property
@@ -112,7 +113,7 @@ class ApiResult:
                        "the run tested too little. Against a fake, leave the limiter off "
                        "(drop --rate-limit); against a server, pace the run (--rate N/m)")
         if self.unexercised:
-            out.append(f"{len(self.unexercised)} operation(s) never got an answer other than "
+            out.append(f"{len(self.unexercised)} operation(s) never answered, or only with "
                        "429: " + ", ".join(self.unexercised))
         return out
 

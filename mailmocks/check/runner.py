@@ -136,6 +136,11 @@ def run_api(target: Target, settings: Settings, progress: Callable[[str], None]
     checks.register_auth(schema, api, target.credentials, contract)
     secrets = {} if target.is_mailmocks and target.sandbox is not None else target.credentials()
 
+    for found in schema.get_all_operations():  # each selected one, called or not
+        try:
+            result.operation(found.ok().label)
+        except Exception as exc:  # an operation schemathesis cannot read: the run fails
+            result.errors.append(f"operation not checked: {str(exc).splitlines()[0]}")
     started = time.monotonic()
     run = _Run(api, target, result, pin=target.sandbox is not None)
     _CURRENT.append(run)

@@ -65,3 +65,14 @@ def test_phases_max_examples_and_checks_reach_the_engine(tmp_path: Path) -> None
                  "-q", "--report", str(report)]) == 0
     more = json.loads(report.read_text())["apis"]["botamp"]["requests"]
     assert more > few
+
+
+def test_an_operation_never_called_fails_the_run(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Botamp's contract has no links: a stateful-only run calls nothing, and must say so."""
+    junit = tmp_path / "out.xml"
+    assert main(["check", "botamp", "--phases", "stateful", "-q",
+                 "--junit-xml", str(junit)]) == 1
+    out = capsys.readouterr().out
+    assert "2 operation(s) never answered, or only with 429" in out
+    assert junit.read_text().count('name="exercised"') == 2
