@@ -24,10 +24,10 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
                     "command. By default each API's fake runs in-process (no socket). Exit 0 "
                     "only when nothing failed and every selected operation got an answer "
                     "other than 429.",
-        epilog="Credentials for --base-url: --credential NAME=VALUE or MAILMOCKS_<API>_<NAME>, "
-               "NAME a security scheme of the contract (e.g. api_secret for convertkit, "
-               "bearer for botamp, basic_auth=user:key for esputnik, location_access for "
-               "highlevel, secret_key for parcelvoy).")
+        epilog="Credentials for --base-url: --credential NAME=VALUE or MAILMOCKS_<API>_<NAME> "
+               "in the environment, NAME a security scheme of the API's contract or the "
+               "parameter it names (HTTP Basic as user:password); without one the check "
+               "says which it takes.")
     parser.add_argument("apis", nargs="*", metavar="API",
                         help=f"the APIs to check (default: all of {', '.join(apis.names())})")
     where = parser.add_mutually_exclusive_group()
@@ -137,6 +137,11 @@ def _run(args: argparse.Namespace) -> int:
             api = apis.load(names[0])
             contract = _contract(api, args.contract)
             secrets = creds.resolve(names[0], contract, flags, os.environ, strict_flags=True)
+            if not secrets and contract.security_schemes:
+                takes = ", ".join(f"--credential {creds.spelling(n, sp)}=... or "
+                                  f"{creds.env_name(names[0], n)}"
+                                  for n, sp in sorted(contract.security_schemes.items()))
+                return _fail(f"{names[0]} at --base-url needs a credential: {takes}", USAGE)
     except creds.CredentialError as exc:
         return _fail(str(exc), USAGE)
     except ValueError as exc:  # the contract

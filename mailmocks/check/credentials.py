@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from ..core import Contract
@@ -78,6 +79,13 @@ def unknown_flags(flags: Sequence[tuple[str, str]], contracts: Mapping[str, Cont
     for contract in contracts.values():
         spelled |= set(aliases(contract))
     return [name for name, _ in flags if _key(name) not in spelled]
+
+
+def spelling(scheme: str, spec: dict[str, Any]) -> str:
+    """How a user would write the credential: the parameter an API key is sent as, else
+    the scheme's name."""
+    name = spec.get("name") if spec.get("type") == "apiKey" else None
+    return str(name or scheme)
 
 
 def env_name(api: str, scheme: str) -> str:

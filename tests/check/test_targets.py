@@ -138,6 +138,8 @@ def test_a_server_answering_html_is_one_line(capsys: pytest.CaptureFixture[str])
     (["check", "convertkit", "--base-url", "http://127.0.0.1:1/convertkit", "--credential",
       "password=x"], 2, "convertkit has no credential 'password'"),
     (["check", "convertkit", "--credential", "api_secret=x"], 2, "--credential is for"),
+    (["check", "esputnik", "--base-url", "http://127.0.0.1:1/esputnik"], 2,
+     "needs a credential: --credential basicAuth=... or MAILMOCKS_ESPUTNIK_BASIC_AUTH"),
     (["check", "convertkit", "--phases", "smoke"], 2, "--phases takes"),
     (["check", "convertkit", "--checks", "nope", "--phases", "examples"], 2, "unknown check"),
     (["check", "--base-url", "http://127.0.0.1:1/x"], 2, "--base-url checks one API"),
