@@ -202,6 +202,11 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
                 if problem:
                     return _fail(problem, FAILED)
             progress(f"{name}: checking {target.base_url} ({target.kind})")
+            if target.kind == "remote" and target.is_mailmocks and target.restore is None \
+                    and not args.rate_limit:
+                print(f"{name}: this sandbox cannot switch its rate limiter off; its 429s "
+                      "are waited out (start it with `mailmocks serve --no-rate-limit` for a "
+                      "fast run)", flush=True)
             results.append(run_api(target, settings, progress))
         finally:
             target.close()
