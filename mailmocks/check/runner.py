@@ -126,6 +126,8 @@ def run_api(target: Target, settings: Settings, progress: Callable[[str], None]
             target.forwarder.allow_only(safe_routes(api, contract))
     schema.app = target.app
     schema.config.update(base_url=target.base_url)
+    if target.forwarder is not None:  # its 429 waits happen inside one call
+        schema.config.update(request_timeout=target.forwarder.max_wait + 35)
     schema.config.output.sanitization.enabled = False  # secrets are masked here (see mask)
     schema.config.generation.update(max_examples=settings.max_examples)
     schema.config.phases.update(phases=list(settings.phases))
