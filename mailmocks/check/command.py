@@ -151,11 +151,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _contract(api: Any, path: str | None) -> Any:
-    from .runner import ContractError, Settings, load
+    """The contract alone (parsed once, cached), for the credentials it names."""
+    from ..core import Contract
     try:
-        return load(api, Settings(contract=path))[0]
-    except ContractError as exc:
-        raise ValueError(str(exc)) from None
+        return Contract.from_file(path) if path else api.contract
+    except Exception as exc:  # yaml, OSError: the run stops on it with one line below
+        raise ValueError(f"contract {path or api.contract_file} does not load: "
+                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                         ) from None
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -178,7 +181,7 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
     for name in names:
         api = apis.load(name)
         try:
-            load(api, settings)  # a contract that does not parse: one line, before any server
+            loaded = load(api, settings)  # a contract that does not parse: before any server
         except ContractError as exc:
             return _fail(str(exc), FAILED)
         if settings.checks:
@@ -198,7 +201,7 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
             return _fail(str(exc), FAILED)
         try:
             if args.base_url:
-                problem = _looks_wrong(target, api, settings)
+                problem = _looks_wrong(target, api, loaded[0])
                 if problem:
                     return _fail(problem, FAILED)
             progress(f"{name}: checking {target.base_url} ({target.kind})")
@@ -207,7 +210,7 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
                 print(f"{name}: this sandbox cannot switch its rate limiter off; its 429s "
                       "are waited out (start it with `mailmocks serve --no-rate-limit` for a "
                       "fast run)", flush=True)
-            results.append(run_api(target, settings, progress))
+            results.append(run_api(target, settings, progress, loaded))
         finally:
             target.close()
         print(report.summary(results[-1]), flush=True)
@@ -226,14 +229,12 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
     return 0 if results and all(r.passed for r in results) else FAILED
 
 
-def _looks_wrong(target: Any, api: Any, settings: Any) -> str | None:
+def _looks_wrong(target: Any, api: Any, contract: Any) -> str | None:
     """One safe request with credentials: HTML where the contract has JSON means the URL is
     not the API's base (a web page, a login screen, the wrong prefix)."""
     import httpx
 
     from .. import checks
-    from .runner import load
-    contract = load(api, settings)[0]
     probe = next((op for op in contract.operations.values() if op.safe and "{" not in op.path
                   and not any(p.required for p in op.parameters)), None)
     if probe is None:

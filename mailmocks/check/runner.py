@@ -108,10 +108,11 @@ def load(api: Api[Any, Any], settings: Settings) -> tuple[Contract, Any]:
     return contract, schema
 
 
-def run_api(target: Target, settings: Settings, progress: Callable[[str], None]
-            ) -> ApiResult:
+def run_api(target: Target, settings: Settings, progress: Callable[[str], None],
+            loaded: tuple[Contract, Any] | None = None) -> ApiResult:
+    """Check one API; `loaded` is what `load` returned, when the caller has it already."""
     api = apis.load(target.api)
-    contract, schema = load(api, settings)
+    contract, schema = loaded or load(api, settings)
     read_only = (not target.is_mailmocks) if settings.read_only is None else settings.read_only
     result = ApiResult(target.api, target.kind, target.base_url, read_only)
     if read_only:
