@@ -172,18 +172,25 @@ def _print(line: str) -> None:
 def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: dict[str, str],
            pace: Any, progress: Callable[[str], None]) -> int:
     from .. import checks
-    from . import jsonreport, junit, report, targets
+    from . import report, targets
     from .results import ApiResult
     from .runner import ContractError, load, run_api
 
     started = time.monotonic()
     results: list[ApiResult] = []
+
+    def stop(name: str, message: str, code: int) -> int:
+        """One line for the user; the report files still say why the run failed (CI)."""
+        results.append(ApiResult(name, "none", args.base_url or "", False, errors=[message]))
+        _write(results, args, started)
+        return _fail(message, code)
+
     for name in names:
         api = apis.load(name)
         try:
             loaded = load(api, settings)  # a contract that does not parse: before any server
         except ContractError as exc:
-            return _fail(str(exc), FAILED)
+            return stop(name, str(exc), FAILED)
         if settings.checks:
             wrong = sorted(set(settings.checks) - set(checks.check_names()))
             if wrong:
@@ -198,12 +205,12 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
             else:
                 target = targets.fake(name, args.rate_limit)
         except targets.TargetError as exc:
-            return _fail(str(exc), FAILED)
+            return stop(name, str(exc), FAILED)
         try:
             if args.base_url:
                 problem = _looks_wrong(target, api, loaded[0])
                 if problem:
-                    return _fail(problem, FAILED)
+                    return stop(name, problem, FAILED)
             progress(f"{name}: checking {target.base_url} ({target.kind})")
             if target.kind == "remote" and target.is_mailmocks and target.restore is None \
                     and not args.rate_limit:
@@ -219,14 +226,22 @@ def _check(names: list[str], args: argparse.Namespace, settings: Any, secrets: d
             print(report.findings(r))
     print()
     print(report.verdict(results))
+    for path in _write(results, args, started):
+        print(path)
+    return 0 if results and all(r.passed for r in results) else FAILED
+
+
+def _write(results: list[Any], args: argparse.Namespace, started: float) -> list[str]:
+    """--junit-xml and --report, whatever the run came to; what was written."""
+    from . import jsonreport, junit
+    written = []
     if args.junit_xml:
         junit.write(results, args.junit_xml)
-        print(f"JUnit XML: {args.junit_xml}")
+        written.append(f"JUnit XML: {args.junit_xml}")
     if args.report:
-        jsonreport.write(results, args.report,
-                         {"seconds": round(time.monotonic() - started, 2)})
-        print(f"JSON report: {args.report}")
-    return 0 if results and all(r.passed for r in results) else FAILED
+        jsonreport.write(results, args.report, {"seconds": round(time.monotonic() - started, 2)})
+        written.append(f"JSON report: {args.report}")
+    return written
 
 
 def _looks_wrong(target: Any, api: Any, contract: Any) -> str | None:

@@ -104,7 +104,7 @@ class ApiResult:
     def verdicts(self) -> list[str]:
         """Why the run failed, beyond its findings, one sentence each."""
         out = []
-        if not self.operations:
+        if not self.operations and not self.errors:
             out.append("no operation was selected")
         if self.rate_limit_hurt:
             out.append(f"{self.rate_limited} of {self.requests} answers were 429 Too Many "

@@ -113,11 +113,16 @@ def _one_error_line(err: str) -> str:
     return lines[0]
 
 
-def test_unreachable_base_url_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_base_url_is_one_line_and_a_red_junit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{free_port()}/convertkit"
-    assert main(["check", "convertkit", "--base-url", url, "--credential", "api_secret=x"]) == 1
+    junit = tmp_path / "out.xml"
+    assert main(["check", "convertkit", "--base-url", url, "--credential", "api_secret=x",
+                 "--junit-xml", str(junit)]) == 1
     assert _one_error_line(capsys.readouterr().err).startswith(f"mailmocks check: cannot "
                                                                f"reach {url}")
+    failures = [f.text or "" for f in ET.parse(junit).getroot().iter("failure")]
+    assert len(failures) == 1 and failures[0].startswith(f"cannot reach {url}")
 
 
 def test_a_server_answering_html_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
