@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test check lint bench clean
+.PHONY: serve test check lint bench bench-peers clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Prism, WireMock and Mockoon (fetched from npm into ~/.cache/mailmocks/peers) beside
+# mailmocks and bare Starlette, interleaved; the table goes to bench/RESULTS.md.
+bench-peers: $(STAMP)
+	$(BIN)/python -m bench.peers $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.types import Receive, Scope, Send
@@ -38,6 +39,8 @@ class Sandbox:
         self.apps: dict[str, ApiApp] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._build()
+        # a request naming a vendor's own host (api.convertkit.com) reaches that fake as is
+        self.host_routes: dict[str, str] = vendor_host_routes(self.names)
         from .admin import build_admin  # the admin app reads the sandbox it serves
         self.admin = build_admin(self)
 
@@ -69,6 +72,10 @@ class Sandbox:
             await self._lifespan(receive, send)
             return
         path: str = scope["path"]
+        by_host = self.host_routes.get(_host_of(scope)) if self.host_routes else None
+        if by_host is not None and not _sandbox_only(path):
+            await self.apps[by_host](scope, receive, send)
+            return
         if scope["type"] == "http" and is_control_path(path):
             refused = refusal(scope, self.hosts)
             if refused is not None:
@@ -137,6 +144,31 @@ class Sandbox:
         done = self.services.jobs.shutdown()  # finish what is due; later work stays listed
         log.info("shutdown: ran %d due jobs, %d still scheduled", done,
                  len(self.services.jobs.pending()))
+
+
+def vendor_host_routes(names: list[str]) -> dict[str, str]:
+    """host -> API: each API's `vendor_hosts` and the host of its `vendor_base_url`."""
+    routes: dict[str, str] = {}
+    for name in names:
+        api = apis.load(name)
+        base = urlsplit(api.vendor_base_url).hostname
+        for host in (*api.vendor_hosts, *([base] if base else [])):
+            routes.setdefault(host.lower(), name)
+    return routes
+
+
+def _host_of(scope: Scope) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == b"host":
+            host = str(value.decode("latin-1")).lower()
+            name, _, port = host.rpartition(":")
+            return name if port.isdigit() else host
+    return ""
+
+
+def _sandbox_only(path: str) -> bool:
+    # the sandbox's own routes are never reached through a vendor's host name
+    return path == "/_sandbox" or path.startswith("/_sandbox/") or path.startswith("/_admin")
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, reason: str) -> None:

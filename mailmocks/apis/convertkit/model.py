@@ -147,6 +147,12 @@ class SubscriberUpdate:
     fields: dict[str, Any]
 
 
+def _folded(email: str) -> str:
+    """The email as its index key: the stored string itself when already lower case (one
+    string per subscriber instead of two)."""
+    return email if email.islower() else email.lower()
+
+
 class Account:
     """One ConvertKit account: its credentials and everything stored in it."""
 
@@ -156,7 +162,7 @@ class Account:
         self.api_key, self.api_secret = api_key, api_secret
         self.subscriber_limit = subscriber_limit  # the plan's cap; None: unlimited
         self.subscribers: Table[Subscriber] = Table(
-            unique={"email": lambda s: s.email.lower()},
+            unique={"email": lambda s: _folded(s.email)},
             groups={"listing": lambda s: "cancelled" if s.state == "cancelled" else "live"})
         self.subscriptions: Table[Subscription] = Table(
             unique={"member": lambda s: (s.kind, s.target_id, s.subscriber_id)},
