@@ -94,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
     except KeyboardInterrupt:
         return _fail("interrupted", FAILED)
+    except Exception as exc:  # a bug of ours or a schemathesis we do not know: one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return _fail(f"internal error: {type(exc).__name__}: {first} (please report it, "
+                     "with the command line)", FAILED)
 
 
 def _run(args: argparse.Namespace) -> int:

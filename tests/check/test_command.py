@@ -76,3 +76,16 @@ def test_an_operation_never_called_fails_the_run(tmp_path: Path,
     out = capsys.readouterr().out
     assert "2 operation(s) never answered, or only with 429" in out
     assert junit.read_text().count('name="exercised"') == 2
+
+
+def test_an_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from mailmocks.check import runner
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise AttributeError("'ScenarioFinished' object has no attribute 'recorder'")
+
+    monkeypatch.setattr(runner, "run_api", broken)
+    assert main(["check", "botamp", "-q"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("mailmocks check: internal error: AttributeError") and "\n" not in err
