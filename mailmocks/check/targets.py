@@ -245,8 +245,9 @@ class Target:
     restore: Callable[[], None] | None = None  # undo what the run changed on the server
 
     def after_call(self) -> None:
-        """Run the fake's queued work after a call (vendors whose `checks.drain` asks)."""
-        if self.sandbox is not None and apis.load(self.api).checks.drain:
+        """Run the in-process fake's queued work after a call (vendors whose `checks.drain`
+        asks); a served sandbox runs its own, in real time."""
+        if self.kind == "fake" and self.sandbox is not None and apis.load(self.api).checks.drain:
             self.sandbox.services.jobs.drain()
 
     def close(self) -> None:
