@@ -14,6 +14,10 @@ def build(results: Sequence[ApiResult]) -> ET.Element:
     for r in results:
         suite = ET.SubElement(root, "testsuite", name=f"mailmocks check {r.api}",
                               time=f"{r.seconds:.3f}")
+        props = ET.SubElement(suite, "properties")  # what replays the run: --seed, the target
+        for key, value in (("seed", r.seed), ("base_url", r.base_url), ("target", r.target),
+                           ("read_only", r.read_only), ("requests", r.requests)):
+            ET.SubElement(props, "property", name=key, value=str(value))
         cases = fails = 0
         by_case = {(f.operation, f.check): f for f in reversed(r.findings)}
         for op in r.operations.values():

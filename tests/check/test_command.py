@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,10 @@ def test_an_operation_never_called_fails_the_run(tmp_path: Path,
     out = capsys.readouterr().out
     assert "2 operation(s) never answered, or only with 429" in out
     assert junit.read_text().count('name="exercised"') == 2
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["target"] == "fake" and str(props["seed"]).isdigit()
 
 
 def test_an_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch,
