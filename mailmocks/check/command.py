@@ -110,7 +110,8 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(f"unknown API {unknown[0]!r}; known: {', '.join(apis.names())}", USAGE)
     if args.journal:
         from .journal import run_journal
-        return run_journal(args.journal, names if args.apis else None, args.report)
+        return run_journal(args.journal, names if args.apis else None, args.report,
+                           args.junit_xml)
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     bad = [p for p in phases if p not in PHASES]
     if bad or not phases:

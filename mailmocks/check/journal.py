@@ -94,9 +94,17 @@ def _entries(path: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
 def check_journal(path: str, names: list[str] | None = None
                   ) -> tuple[int, list[Rejection], list[str]]:
     """(requests checked, rejections, notes on lines that could not be judged)."""
+    checked, rejections, notes, _ = _judge(path, names)
+    return checked, rejections, notes
+
+
+def _judge(path: str, names: list[str] | None
+           ) -> tuple[int, list[Rejection], list[str], list[Rejection]]:
+    """What check_journal says, and every request judged (for JUnit)."""
     routes: dict[str, Routes] = {}
     rejections: list[Rejection] = []
     notes: list[str] = []
+    judged: list[Rejection] = []
     checked = 0
     for n, entry in _entries(path):
         if entry is None:
@@ -118,6 +126,7 @@ def check_journal(path: str, names: list[str] | None = None
         rest = full[len(api) + 1:] if full.startswith(f"/{api}/") else full
         found = routes[api].match(method, rest)
         base = Rejection(n, api, method, rest, None, entry.get("status"), [])
+        judged.append(base)
         if found is None:
             base.problems = ["no such operation in the contract: the vendor answers 404/405"]
             rejections.append(base)
@@ -139,7 +148,7 @@ def check_journal(path: str, names: list[str] | None = None
         problems = problems_of(op, path_params, entry.get("query") or {},
                                entry.get("request_headers") or {}, body, has_body)
         _add(base, problems, rejections)
-    return checked, rejections, notes
+    return checked, rejections, notes, judged
 
 
 def _add(base: Rejection, problems: list[Problem], out: list[Rejection]) -> None:
@@ -148,9 +157,27 @@ def _add(base: Rejection, problems: list[Problem], out: list[Rejection]) -> None
         out.append(base)
 
 
-def run_journal(path: str, names: list[str] | None, report: str | None) -> int:
+def junit(judged: list[Rejection], path: str) -> None:
+    """One testcase per request, failed when the vendor would refuse it."""
+    import xml.etree.ElementTree as ET
+    suite = ET.Element("testsuite", name="mailmocks check --journal", tests=str(len(judged)),
+                       failures=str(sum(1 for r in judged if r.problems)), errors="0")
+    for r in judged:
+        case = ET.SubElement(suite, "testcase", classname=f"{r.api}.{r.operation or 'unknown'}",
+                             name=f"line {r.line}: {r.method} {r.path}")
+        if r.problems:
+            ET.SubElement(case, "failure", message=r.problems[0],
+                          type="rejected").text = "\n".join(r.problems)
+    tree = ET.ElementTree(suite)
+    ET.indent(tree)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+def run_journal(path: str, names: list[str] | None, report: str | None,
+                junit_xml: str | None = None) -> int:
     try:
-        checked, rejections, notes = check_journal(path, names)
+        checked, rejections, notes, judged = _judge(path, names)
     except OSError as exc:
         print(f"mailmocks check: cannot read journal {path}: {exc.strerror or exc}",
               file=sys.stderr)
@@ -168,6 +195,8 @@ def run_journal(path: str, names: list[str] | None, report: str | None) -> int:
             {"checked": checked, "passed": not rejections and checked > 0,
              "rejected": [vars(r) for r in rejections], "notes": notes},
             option=orjson.OPT_INDENT_2))
+    if junit_xml:
+        junit(judged, junit_xml)
     if checked == 0:
         print("mailmocks check: the journal holds no request to check", file=sys.stderr)
         return 1

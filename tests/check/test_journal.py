@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,13 @@ def test_a_clean_journal_passes(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_each_request_the_vendor_would_reject_is_reported(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    report = tmp_path / "r.json"
+    report, junit = tmp_path / "r.json", tmp_path / "j.xml"
     assert main(["check", "--journal", str(_journal(tmp_path, bad=True)),
-                 "--report", str(report)]) == 1
+                 "--report", str(report), "--junit-xml", str(junit)]) == 1
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    assert len(cases) == 4
+    assert [c.get("name") for c in cases if c.find("failure") is not None] == [
+        "line 3: POST /v3/tags", "line 4: GET /v3/subscribers"]
     out = capsys.readouterr().out
     assert "REJECTED line 3: convertkit POST /v3/tags (create_tags" in out
     assert "REJECTED line 4: convertkit GET /v3/subscribers (list_subscribers" in out
