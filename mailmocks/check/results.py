@@ -97,9 +97,16 @@ class ApiResult:
                                           or self.limited_failures > 0)
 
     @property
+    def nothing_accepted(self) -> bool:
+        """Not one 2xx answer: every request was refused, most likely its credentials (a
+        vendor's 401 is a documented answer, so checks alone would pass such a run)."""
+        return self.requests > 0 and not any(200 <= status < 300 for op in self.operations.values()
+                                             for status in op.statuses)
+
+    @property
     def passed(self) -> bool:
         return not (self.findings or self.errors or self.unexercised or self.rate_limit_hurt
-                    or not self.operations)
+                    or self.nothing_accepted or not self.operations)
 
     def verdicts(self) -> list[str]:
         """Why the run failed, beyond its findings, one sentence each."""
@@ -112,6 +119,11 @@ class ApiResult:
                        f"otherwise, {self.limited_failures} check(s) failed only on a 429): "
                        "the run tested too little. Against a fake, leave the limiter off "
                        "(drop --rate-limit); against a server, pace the run (--rate N/m)")
+        if self.nothing_accepted:
+            refused = sum(op.statuses.get(401, 0) + op.statuses.get(403, 0)
+                          for op in self.operations.values())
+            out.append(f"no request got a 2xx answer ({refused} of {self.requests} were "
+                       "401/403): are the credentials right?")
         if self.unexercised:
             out.append(f"{len(self.unexercised)} operation(s) never answered, or only with "
                        "429: " + ", ".join(self.unexercised))

@@ -205,3 +205,12 @@ def test_a_sandbox_at_base_url_gets_the_full_check_limiter_off(tmp_path: Path) -
     run = json.loads(report.read_text())["apis"]["convertkit"]
     assert run["rate_limited"] == 0 and not run["read_only"]
     assert len(run["operations"]) == len(apis.load("convertkit").contract.operations)
+
+
+def test_wrong_credentials_do_not_make_a_green_run(sandbox: tuple[Sandbox, str],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """ConvertKit documents its 401, so every check passes on it: the run still fails."""
+    _, url = sandbox
+    assert main(["check", "convertkit", "--base-url", f"{url}/convertkit", *QUICK,
+                 "--read-only", "--credential", "api_secret=ck_sec_wrong"]) == 1
+    assert "no request got a 2xx answer" in capsys.readouterr().out
