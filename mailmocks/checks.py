@@ -10,7 +10,7 @@ them: query, header or cookie API keys, HTTP Bearer, HTTP Basic.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import schemathesis
@@ -21,9 +21,10 @@ from .core import Api, Contract, Operation, contract_path
 CheckFunction = Callable[..., Any]
 
 
-def load_schema(api: Api[Any, Any]) -> Any:
-    """The contract as schemathesis reads it, with the vendor's expected statuses set."""
-    schema = schemathesis.openapi.from_path(contract_path(api.contract_file))
+def load_schema(api: Api[Any, Any], path: str | None = None) -> Any:
+    """The contract (the bundled one, or the file at `path`) as schemathesis reads it, with
+    the vendor's expected statuses set."""
+    schema = schemathesis.openapi.from_path(path or contract_path(api.contract_file))
     statuses = ["2xx", *sorted(str(s) for s in api.checks.expected_statuses)]
     schema.config.checks.positive_data_acceptance.expected_statuses = statuses
     return schema
@@ -32,6 +33,20 @@ def load_schema(api: Api[Any, Any]) -> Any:
 def excluded_checks(api: Api[Any, Any]) -> list[CheckFunction]:
     names = list(api.checks.excluded_checks)
     return list(CHECKS.get_by_names(names)) if names else []
+
+
+def configure_checks(schema: Any, api: Api[Any, Any], only: Sequence[str] | None = None
+                     ) -> None:
+    """The engine's checks (`mailmocks check`): the vendor's excluded ones always off; when
+    `only` names some, those alone."""
+    excluded = list(api.checks.excluded_checks)
+    schema.config.checks.update(included_check_names=list(only) if only else None,
+                                excluded_check_names=excluded or None)
+
+
+def check_names() -> list[str]:
+    """Every check schemathesis knows, by name."""
+    return sorted(CHECKS.get_all_names())
 
 
 def has_links(api: Api[Any, Any]) -> bool:
@@ -73,10 +88,11 @@ def apply_credentials(contract: Contract, op: Operation | None, case: Any,
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {value}"}
 
 
-def register_auth(schema: Any, api: Api[Any, Any], credentials: Callable[[], dict[str, str]]
-                  ) -> None:
-    """Credentials on every generated case; schemathesis still probes without and with junk."""
-    contract = api.contract
+def register_auth(schema: Any, api: Api[Any, Any], credentials: Callable[[], dict[str, str]],
+                  contract: Contract | None = None) -> None:
+    """Credentials on every generated case; schemathesis still probes without and with junk.
+    `contract` says where they go when it is not the vendor's bundled one."""
+    where: Contract = contract or api.contract
 
     @schema.auth()
     class Credentials:
@@ -84,7 +100,7 @@ def register_auth(schema: Any, api: Api[Any, Any], credentials: Callable[[], dic
             return credentials()
 
         def set(self, case: Any, data: dict[str, str], ctx: Any) -> None:
-            apply_credentials(contract, operation_of(contract, case), case, data)
+            apply_credentials(where, operation_of(where, case), case, data)
 
 
 def pin(api: Api[Any, Any], world: Any, case: Any) -> None:

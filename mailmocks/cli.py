@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(its URL prefix and package)")
     scaffold.add_argument("--root", default=".", help="the checkout (default: here)")
     scaffold.set_defaults(run=new_api)
+    from .check import add_command as add_check  # `mailmocks check` lives in its package
+    add_check(sub)
     for name in apis.names():  # the verbs an API adds (for itself or an event source)
         for verb, runner in apis.load(name).add_commands(sub).items():
             sub.choices[verb].set_defaults(run=runner)
