@@ -87,9 +87,9 @@ def _fail(message: str, code: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        import schemathesis  # noqa: F401 - a test dependency: say so rather than crash
+        import schemathesis  # noqa: F401 - an optional dependency: say so rather than crash
     except ImportError:
-        return _fail("needs schemathesis: pip install 'mailmocks[test]'", FAILED)
+        return _fail("needs schemathesis: pip install 'mailmocks[check]'", FAILED)
     try:
         return _run(args)
     except KeyboardInterrupt:
