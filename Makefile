@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test check lint bench bench-peers clean
+.PHONY: serve test check check-deep lint bench bench-peers clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +24,14 @@ lint: $(STAMP)
 # Both cores: the suite takes half the time it takes serially (plain `pytest` runs serially).
 test: lint
 	$(BIN)/python -m pytest -n auto
+
+# The reliability suite at full size (every bad input, 64 concurrent clients), the contract
+# tests at ten times their examples, then every fake served over HTTP and checked by
+# `mailmocks check` with every phase at 300 examples an operation. Tens of minutes.
+check-deep: $(STAMP)
+	MAILMOCKS_DEEP=1 $(BIN)/python -m pytest tests/reliability tests/core/test_webhooks.py
+	MAILMOCKS_CONTRACT_EXAMPLES=250 $(BIN)/python -m pytest -n auto tests/contract
+	$(BIN)/mailmocks check --serve --max-examples 300
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
