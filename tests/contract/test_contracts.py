@@ -19,8 +19,8 @@ from mailmocks.testing import MockServer, make_mock
 
 # MAILMOCKS_CONTRACT_EXAMPLES=N for a deeper run (`make check-deep`); 25 in `make test`
 EXAMPLES = int(os.environ.get("MAILMOCKS_CONTRACT_EXAMPLES", "25"))
-STATEFUL = settings(max_examples=max(30, EXAMPLES), stateful_step_count=6, deadline=None, derandomize=True,
-                    suppress_health_check=list(HealthCheck))
+STATEFUL = settings(max_examples=max(30, EXAMPLES), stateful_step_count=6, deadline=None,
+                    derandomize=True, suppress_health_check=list(HealthCheck))
 MOCKS: dict[str, MockServer] = {}
 
 
