@@ -16,7 +16,7 @@ USAGE, FAILED = 2, 1
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
                 ) -> argparse.ArgumentParser:
-    from .runner import DEFAULT_EXAMPLES, PHASES
+    from .phases import DEFAULT_EXAMPLES, PHASES
     parser = sub.add_parser(
         "check", help="contract checks (schemathesis) against a fake or any server",
         description="Check that a server answers as its contract says: schemathesis' phases "
@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from . import credentials as creds
-    from .runner import PHASES, Settings
+    from .phases import PHASES
+    from .runner import Settings
 
     names = list(dict.fromkeys(args.apis)) or apis.names()
     unknown = [n for n in names if n not in apis.names()]

@@ -18,11 +18,9 @@ from schemathesis.engine import Status, events, from_schema
 from .. import apis, checks
 from ..core import Api, Contract
 from .credentials import mask
+from .phases import DEFAULT_EXAMPLES, PHASES
 from .results import JUDGES_THE_ANSWER, ApiResult, Finding
 from .targets import Target
-
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
-DEFAULT_EXAMPLES = 10  # per operation and generated phase: a green run in seconds per API
 
 
 class ContractError(ValueError):
