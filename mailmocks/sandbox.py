@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -27,7 +29,7 @@ class Sandbox:
     def __init__(self, names: list[str] | None = None, *, strict: bool = False,
                  seed: int | None = None, fixtures: dict[str, str] | None = None,
                  services: Services | None = None,
-                 hosts: frozenset[str] | None = LOOPBACK_HOSTS) -> None:
+                 hosts: frozenset[str] | None = LOOPBACK_HOSTS, build: bool = True) -> None:
         self.names = list(names or apis.names())
         # host names the control surface answers to; None: any (served with --allow-remote)
         self.hosts = hosts
@@ -37,7 +39,13 @@ class Sandbox:
         self.services = services or Services()
         self.apps: dict[str, ApiApp] = {}
         self._ticker: asyncio.Task[None] | None = None
-        self._build()
+        # served: the worlds are built on a thread after the port is bound (build_later)
+        self._builder: threading.Thread | None = None
+        self._built = asyncio.Event() if not build else None
+        self.build_error: BaseException | None = None
+        self._progressive = False
+        if build:
+            self._build()
         from .admin import build_admin  # the admin app reads the sandbox it serves
         self.admin = build_admin(self)
 
@@ -55,6 +63,7 @@ class Sandbox:
 
     def reset(self) -> None:
         """Back to the fixtures: fresh worlds; journal, outbox, faults and limits cleared."""
+        self.wait_built()
         for job in self.services.jobs.pending():
             self.services.jobs.cancel(job)
         s = self.services
@@ -76,6 +85,8 @@ class Sandbox:
                 return
         head, _, rest = path[1:].partition("/")
         app = self.apps.get(head)
+        if app is None and head in self.names and self._built is not None:
+            app = await self._app_when_built(head)
         if app is None:
             if head == "_admin" or path == "/":
                 await self.admin(scope, receive, send)
@@ -101,6 +112,43 @@ class Sandbox:
                 await self.stop_ticker()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    # -- building after the port is bound (serve) ----------------------------------------
+    def build_later(self, build: Callable[[], None] | None = None,
+                    done: Callable[[], None] | None = None) -> None:
+        """Build the worlds on a thread (`build`, default: from the fixtures) while the port
+        already answers; requests to an API wait until it is there. Call on the served loop."""
+        loop = asyncio.get_running_loop()
+        built = self._built = self._built or asyncio.Event()
+        # from the fixtures, an API is served as soon as its own world is there; another
+        # build (a snapshot) is served when all of it is
+        self._progressive = build is None
+
+        def work() -> None:
+            try:
+                (build or self._build)()
+            except BaseException as exc:  # reported by whoever waits (the CLI exits 1)
+                self.build_error = exc
+            loop.call_soon_threadsafe(built.set)
+            if done is not None:
+                loop.call_soon_threadsafe(done)
+
+        self._builder = threading.Thread(target=work, name="mailmocks-build", daemon=True)
+        self._builder.start()
+
+    def wait_built(self) -> None:
+        """Block until a background build has finished (a reset must not race it)."""
+        if self._builder is not None:
+            self._builder.join()
+
+    async def _app_when_built(self, name: str) -> ApiApp | None:
+        built = self._built
+        assert built is not None
+        if self._builder is None:
+            return None
+        while not built.is_set() and not (self._progressive and name in self.apps):
+            await asyncio.sleep(0.01)  # only while starting: the first second or so
+        return self.apps.get(name)
 
     # -- real time ---------------------------------------------------------------------
     def start_ticker(self, interval: float = 0.05) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from mailmocks.cli import build_parser, main
 from mailmocks.pytest_plugin import free_port
+from mailmocks.serve.options import resolve
 
 
 def test_help_names_the_commands_and_defaults(capsys: pytest.CaptureFixture[str]) -> None:
@@ -18,7 +20,7 @@ def test_help_names_the_commands_and_defaults(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     for word in ("--host", "--port", "--seed", "--fixtures", "8025", "127.0.0.1"):
         assert word in out
-    assert build_parser().parse_args(["serve"]).port == 8025
+    assert resolve(build_parser().parse_args(["serve"]), Path("/")).port == 8025
 
 
 def test_bad_fixture_option_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
