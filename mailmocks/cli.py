@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from . import __version__, apis
 from .serve.options import add_flags
@@ -16,8 +17,15 @@ from .serve.options import add_flags
 OWN_VERBS = frozenset({"serve", "new-api"})
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line (exit 2), pointing at --help, not the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(vendor_verbs: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mailmocks",
         description="Local contract-driven fakes of email and marketing-automation APIs.")
     parser.add_argument("--version", action="version", version=f"mailmocks {__version__}")

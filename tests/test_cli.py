@@ -56,3 +56,14 @@ def test_serve_prints_credentials_and_answers_like_the_vendor() -> None:
         out, _ = proc.communicate(timeout=20)
     assert f"http://127.0.0.1:{port}/convertkit" in out
     assert "api_key=ck_pub_8Xq2LmN4vR7tY1wZ" in out and "api_secret=" in out
+
+
+@pytest.mark.parametrize("argv", [["serve", "--prot", "1"], ["serve", "--api", "nope"],
+                                  ["billetto", "emit", "nope"], ["nothing"]])
+def test_usage_errors_are_one_line_and_exit_2(argv: list[str],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mailmocks") and "--help" in err
