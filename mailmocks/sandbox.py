@@ -43,7 +43,6 @@ class Sandbox:
         self._builder: threading.Thread | None = None
         self._built = asyncio.Event() if not build else None
         self.build_error: BaseException | None = None
-        self._progressive = False
         if build:
             self._build()
         from .admin import build_admin  # the admin app reads the sandbox it serves
@@ -120,9 +119,6 @@ class Sandbox:
         already answers; requests to an API wait until it is there. Call on the served loop."""
         loop = asyncio.get_running_loop()
         built = self._built = self._built or asyncio.Event()
-        # from the fixtures, an API is served as soon as its own world is there; another
-        # build (a snapshot) is served when all of it is
-        self._progressive = build is None
 
         def work() -> None:
             try:
@@ -146,7 +142,8 @@ class Sandbox:
         assert built is not None
         if self._builder is None:
             return None
-        while not built.is_set() and not (self._progressive and name in self.apps):
+        # an API is served as soon as its app is in `apps` (a build adds each when ready)
+        while not built.is_set() and name not in self.apps:
             await asyncio.sleep(0.01)  # only while starting: the first second or so
         return self.apps.get(name)
 

@@ -83,18 +83,11 @@ class Persister:
             raise StorageError(f"{self.where}: {exc} (written by {snap.writer})") from None
         worlds: dict[str, Any] = state["worlds"]
         s = box.services
-        fresh = []
-        for name in box.names:
-            world = worlds.pop(name, None)
-            if world is None:  # an API not in the snapshot starts from its fixtures
-                world = apis.load(name).new_world(s, box.fixtures.get(name), box.seed)
-                fresh.append(name)
-            box.apps[name] = ApiApp(apis.load(name), world, s, strict=box.strict)
-        self._dormant = worlds
         _restore_services(s, state["services"])
+        dormant = {n: w for n, w in worlds.items() if n not in box.names}
         for job, fn in state["jobs"]:
             api = _api_of(job.name)
-            if api is not None and api in self._dormant:
+            if api is not None and api in dormant:
                 self._dormant_jobs.append((job, fn))
                 continue
             _reschedule(s, job, fn)
@@ -102,6 +95,15 @@ class Persister:
             s.webhooks._schedule(delivery, 0.0)
         if state["clock"] is not None:
             s.clock.freeze(state["clock"])
+        self._dormant = dormant
+        # each API is served as soon as its app is built (its contract compiled)
+        fresh = []
+        for name in box.names:
+            world = worlds.get(name)
+            if world is None:  # an API not in the snapshot starts from its fixtures
+                world = apis.load(name).new_world(s, box.fixtures.get(name), box.seed)
+                fresh.append(name)
+            box.apps[name] = ApiApp(apis.load(name), world, s, strict=box.strict)
         age = time.time() - snap.saved_at
         self.restored = (f"restored from {_ago(age)} ago: {len(state['jobs'])} pending job(s), "
                          f"{len(s.outbox)} message(s)"
