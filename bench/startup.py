@@ -27,8 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 CK_KEY = "ck_pub_8Xq2LmN4vR7tY1wZ"
 
 
-def launch(extra: list[str], root: Path = ROOT) -> tuple[float, float]:
-    """(first control answer, first API answer) in seconds after the launch."""
+def cpu_seconds(pid: int) -> float:
+    """CPU the process has used so far (user + system): what the wall time would be on an
+    idle machine, whatever the other tenants of this one are doing."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def launch(extra: list[str], root: Path = ROOT) -> tuple[float, float, float]:
+    """(first control answer, first API answer) in seconds after the launch, and the CPU
+    seconds the server had used by its first answer."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(root)}
     started = time.monotonic()
@@ -39,12 +47,13 @@ def launch(extra: list[str], root: Path = ROOT) -> tuple[float, float]:
     try:
         with httpx.Client(trust_env=False, timeout=60) as http:
             first = _poll(http, f"{base}/_admin/clock", started, proc)
+            cpu = cpu_seconds(proc.pid)
             _poll(http, f"{base}/convertkit/v3/forms?api_key={CK_KEY}", started, proc)
             api = time.monotonic() - started
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    return first, api
+    return first, api, cpu
 
 
 def _poll(http: httpx.Client, url: str, started: float, proc: subprocess.Popen[bytes]) -> float:
@@ -120,16 +129,19 @@ def main(argv: list[str] | None = None) -> int:
     if other:
         print(f"{args.checkout} ({', '.join(names)}), {args.runs} launches, median [min-max]:")
         for label, samples in (("first answer (/_admin/clock)", [r[0] for r in other]),
+                               ("  CPU used by then", [r[2] for r in other]),
                                ("first ConvertKit answer", [r[1] for r in other])):
             print(f"  {label:40} {statistics.median(samples):6.3f} s  "
                   f"[{min(samples):.3f}-{max(samples):.3f}]")
     print(f"this checkout ({', '.join(names)}), {args.runs} launches, median [min-max]:")
     for label, samples in (("first answer (/_admin/clock)", [r[0] for r in runs]),
+                           ("  CPU used by then", [r[2] for r in runs]),
                            ("first ConvertKit answer", [r[1] for r in runs]),
                            ("first answer, --data-dir restore", [r[0] for r in restored]),
                            ("first ConvertKit answer, --data-dir", [r[1] for r in restored])):
         print(f"  {label:40} {statistics.median(samples):6.3f} s  "
               f"[{min(samples):.3f}-{max(samples):.3f}]")
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print("where the time goes (one fresh interpreter):")
     for label, seconds in parts(names):
         print(f"  {label:52} {seconds * 1000:7.1f} ms")

@@ -14,12 +14,13 @@ import os
 import sys
 import threading
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
-from ..core.jobs import Job
-from ..core.journal import Entry, Journal
+if TYPE_CHECKING:
+    from ..core.jobs import Job
+    from ..core.journal import Entry, Journal
 
 RESET, DIM, BOLD = "\x1b[0m", "\x1b[2m", "\x1b[1m"
 GREEN, YELLOW, RED, CYAN, MAGENTA = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[36m", "\x1b[35m"

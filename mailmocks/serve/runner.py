@@ -12,7 +12,6 @@ later is reported, and saved with --data-dir.
 """
 from __future__ import annotations
 
-import asyncio
 import errno
 import os
 import socket
@@ -22,13 +21,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .. import __version__
 from .options import ServeOptions
-from .requestlog import RequestLog
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported once the port is bound
     from starlette.types import Receive, Scope, Send
 
     from ..sandbox import Sandbox
     from .persist import Persister
+    from .requestlog import RequestLog
 
 LAUNCHED = time.monotonic()  # near enough to the process start: this module is imported early
 
@@ -108,6 +107,7 @@ def _serve(opts: ServeOptions, sock: socket.socket, out: TextIO, err: TextIO,
 
     from ..guard import LOOPBACK_HOSTS
     from ..sandbox import Sandbox
+    from .requestlog import RequestLog
 
     sandbox = Sandbox(opts.api, strict=opts.strict, seed=opts.seed, fixtures=opts.fixtures,
                       hosts=None if remote else LOOPBACK_HOSTS, build=False)
@@ -200,6 +200,8 @@ class Served:
             self.persister.start()
 
     async def stop(self) -> None:
+        import asyncio
+
         sandbox, jobs = self.sandbox, self.sandbox.services.jobs
         say = self.log.line if not self.quiet else (lambda text: None)
         if sandbox._builder is not None and self.failure is None:

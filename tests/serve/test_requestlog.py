@@ -61,3 +61,14 @@ def test_colour_on_a_terminal_and_jobs_get_a_line(convertkit_mock: ConvertKitMoc
     log.detach(convertkit_mock.jobs)
     convertkit_mock.http.get("/v3/forms", params={"api_key": convertkit_mock.api_key})
     assert len(out.getvalue().splitlines()) == 2
+
+
+def test_verbose_text_adds_the_bodies_redacted(convertkit_mock: ConvertKitMock) -> None:
+    _, out = attach(convertkit_mock, verbose=True)
+    secret = convertkit_mock.api_secret
+    convertkit_mock.http.post("/v3/tags", json={"api_secret": secret, "tag": {"name": "V"}})
+    head, request, response = out.getvalue().splitlines()
+    assert " create_tags 201 " in head
+    assert request.startswith("    request: ") and '"api_secret":"[redacted]"' in request
+    assert response.startswith("    response: ") and '"name":"V"' in response
+    assert secret not in out.getvalue()

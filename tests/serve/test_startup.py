@@ -123,6 +123,30 @@ def test_binds_first_answers_then_prints_the_banner(served: list[Served]) -> Non
 
 
 @pytest.mark.slow
+def test_no_rate_limit_switches_the_windows_off(served: list[Served]) -> None:
+    s = Served("--api", "convertkit", "--no-rate-limit", "--quiet")
+    served.append(s)
+    s.first_answer()
+    statuses = {s.ck("GET", "/v3/forms", params={"api_key": CK_KEY}).status_code
+                for _ in range(125)}  # ConvertKit allows 120 a minute
+    assert statuses == {200}
+    out, _ = s.stop()
+    assert "list_forms" not in out  # --quiet: the banner and the stop line only
+
+
+@pytest.mark.slow
+def test_a_bad_fixture_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "ck.yaml"
+    bad.write_text("accounts: 3\n")
+    run = subprocess.run([sys.executable, "-m", "mailmocks", "serve", "--port", "0",
+                          "--fixtures", f"convertkit={bad}"], capture_output=True, text=True,
+                         timeout=60, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 1 and "Ctrl+C" not in run.stdout
+    assert run.stderr.count("\n") == 1
+    assert run.stderr.startswith(f"mailmocks: cannot load fixtures: {bad}: accounts")
+
+
+@pytest.mark.slow
 def test_port_in_use_is_one_line_and_exit_1() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
