@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__, apis
 from ..core.app import ApiApp
+from ..core.jobs import Job
 from ..core.storage import SqliteStorage, Storage, StorageError
 from . import codec
 
 if TYPE_CHECKING:
-    from ..core.jobs import Job
     from ..sandbox import Sandbox
     from .requestlog import RequestLog
 
@@ -184,7 +184,9 @@ def _services_state(s: Any) -> dict[str, Any]:
             "journal": (list(s.journal._entries), s.journal.bytes, s.journal._ids),
             "webhooks": (s.webhooks._deliveries, s.webhooks._ids),
             "webhooks_waiting": waiting, "jobs_ids": s.jobs._ids,
-            "jobs_finished": s.jobs._finished[-200:]}
+            # finished jobs as plain records: their functions are not needed any more
+            "jobs_finished": [(j.id, j.name, j.due, j.io, j.status, j.error, j.ran_ms)
+                              for j in s.jobs._finished[-200:]]}
 
 
 def _restore_services(s: Any, state: dict[str, Any]) -> None:
@@ -194,7 +196,13 @@ def _restore_services(s: Any, state: dict[str, Any]) -> None:
     s.journal._entries.extend(entries)
     s.webhooks._deliveries, s.webhooks._ids = state["webhooks"]
     s.jobs._ids = state["jobs_ids"]
-    s.jobs._finished.extend(state["jobs_finished"])
+    for job_id, name, due, is_io, status, error, ran_ms in state["jobs_finished"]:
+        s.jobs._finished.append(Job(job_id, name, due, _finished_fn, is_io, status, error,
+                                    ran_ms=ran_ms))
+
+
+def _finished_fn() -> None:
+    """What a finished job restored from a snapshot holds instead of its function."""
 
 
 def _reschedule(s: Any, job: Job, fn: Any) -> None:

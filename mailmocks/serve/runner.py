@@ -203,7 +203,7 @@ class Served:
         import asyncio
 
         sandbox, jobs = self.sandbox, self.sandbox.services.jobs
-        say = self.log.line if not self.quiet else (lambda text: None)
+        say = self.log.line  # also with --quiet: what was left matters
         if sandbox._builder is not None and self.failure is None:
             await asyncio.to_thread(sandbox.wait_built)
         # let what is due and running finish with the loop still turning (render tasks,
