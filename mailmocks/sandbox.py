@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -43,13 +43,14 @@ class Sandbox:
         self._builder: threading.Thread | None = None
         self._built = asyncio.Event() if not build else None
         self.build_error: BaseException | None = None
+        self._wanted: list[str] = []  # APIs a request waits for while building
         if build:
             self._build()
         from .admin import build_admin  # the admin app reads the sandbox it serves
         self.admin = build_admin(self)
 
     def _build(self) -> None:
-        for name in self.names:
+        for name in self.build_order():
             api = apis.load(name)
             world = api.new_world(self.services, self.fixtures.get(name), self.seed)
             if name in self.apps:  # a reset: same app objects, new state
@@ -125,12 +126,28 @@ class Sandbox:
                 (build or self._build)()
             except BaseException as exc:  # reported by whoever waits (the CLI exits 1)
                 self.build_error = exc
+            loop.call_soon_threadsafe(self._in_order)
             loop.call_soon_threadsafe(built.set)
             if done is not None:
                 loop.call_soon_threadsafe(done)
 
         self._builder = threading.Thread(target=work, name="mailmocks-build", daemon=True)
         self._builder.start()
+
+    def _in_order(self) -> None:
+        """`apps` in the registry's order again (on the loop: no request sees it change)."""
+        ordered = {n: self.apps[n] for n in self.names if n in self.apps}
+        self.apps.clear()
+        self.apps.update(ordered)
+
+    def build_order(self) -> Iterator[str]:
+        """Every API once, those a request is already waiting for first."""
+        left = list(self.names)
+        while left:
+            waited = [n for n in self._wanted if n in left]
+            name = waited[0] if waited else left[0]
+            left.remove(name)
+            yield name
 
     def wait_built(self) -> None:
         """Block until a background build has finished (a reset must not race it)."""
@@ -143,6 +160,8 @@ class Sandbox:
         if self._builder is None:
             return None
         # an API is served as soon as its app is in `apps` (a build adds each when ready)
+        if name not in self.apps:
+            self._wanted.append(name)  # built next
         while not built.is_set() and name not in self.apps:
             await asyncio.sleep(0.01)  # only while starting: the first second or so
         return self.apps.get(name)

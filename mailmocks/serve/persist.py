@@ -98,7 +98,7 @@ class Persister:
         self._dormant = dormant
         # each API is served as soon as its app is built (its contract compiled)
         fresh = []
-        for name in box.names:
+        for name in box.build_order():
             world = worlds.get(name)
             if world is None:  # an API not in the snapshot starts from its fixtures
                 world = apis.load(name).new_world(s, box.fixtures.get(name), box.seed)
