@@ -134,6 +134,14 @@ class _Pickler(pickle.Pickler):
         self._services = {id(getattr(services, name)): name for name in vars(services)}
         self._services[id(services)] = ""
         self._apis = apis
+        self._checked: set[type] = set(SAFE_TYPES.values()) | set(_LOCK_TYPES)
+
+    def _check_type(self, kind: type) -> None:
+        module = kind.__module__
+        if not (module.startswith(CODE_PACKAGES) or (module, kind.__qualname__) in SAFE_TYPES):
+            raise SnapshotError(f"cannot keep a {module}.{kind.__qualname__} (only plain "
+                                "values and mailmocks' own classes are kept)")
+        self._checked.add(kind)
 
     def persistent_id(self, obj: Any) -> Any:
         key = id(obj)
@@ -148,7 +156,12 @@ class _Pickler(pickle.Pickler):
         return None
 
     def reducer_override(self, obj: Any) -> Any:
-        if not isinstance(obj, types.FunctionType) or obj in (_new_function, _fill_function):
+        if not isinstance(obj, types.FunctionType):
+            kind = obj if isinstance(obj, type) else type(obj)
+            if kind not in self._checked:  # refused now, not when loading it after a restart
+                self._check_type(kind)
+            return NotImplemented
+        if obj in (_new_function, _fill_function):
             return NotImplemented
         if not obj.__module__.startswith(CODE_PACKAGES):
             raise SnapshotError(f"cannot keep a function of {obj.__module__}")

@@ -115,13 +115,18 @@ class Persister:
         self._task = asyncio.get_running_loop().create_task(self._every())
 
     async def _every(self) -> None:
+        failed = ""  # the last failure, said once (the previous snapshot stays on disk)
         while True:
             await asyncio.sleep(self.every)
             try:
-                await self.save_if_changed()
+                if await self.save_if_changed() and failed:
+                    failed = ""
+                    if self.log is not None:
+                        self.log.line("snapshots saved again")
             except (StorageError, codec.SnapshotError) as exc:
-                if self.log is not None:
-                    self.log.line(f"snapshot failed: {exc}")
+                if str(exc) != failed and self.log is not None:
+                    self.log.line(f"snapshot failed, the last good one is kept: {exc}")
+                failed = str(exc)
 
     async def save_if_changed(self) -> bool:
         signature = self._changes()

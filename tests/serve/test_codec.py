@@ -53,3 +53,13 @@ def test_worlds_and_their_jobs_round_trip_with_shared_references() -> None:
     assert broadcast in cells and restored in cells  # the lambda over the restored objects
     with pytest.raises(codec.SnapshotError, match="cannot keep a function"):
         codec.dumps({"f": os.path.join}, box.services, {})
+
+
+def test_what_could_not_be_loaded_is_refused_when_saving() -> None:
+    from starlette.datastructures import Headers
+
+    box = Sandbox(["botamp"])
+    with pytest.raises(codec.SnapshotError, match="cannot keep a starlette"):
+        codec.dumps({"headers": Headers({"a": "b"})}, box.services, {})
+    with pytest.raises(codec.SnapshotError, match="cannot keep a starlette"):
+        codec.dumps({"kind": Headers}, box.services, {})
