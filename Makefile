@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 PORT ?=
 ARGS ?=
 
-.PHONY: serve test check lint bench clean
+.PHONY: serve test check lint bench bench-peers clean
 
 $(SERVE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: lint
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
+
+# Prism, WireMock and Mockoon (fetched from npm into ~/.cache/mailmocks/peers) beside
+# mailmocks and bare Starlette, interleaved; the table goes to bench/RESULTS.md.
+bench-peers: $(TEST_STAMP)
+	$(BIN)/python -m bench.peers $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist

@@ -45,6 +45,16 @@ def sandbox_app() -> Any:
     return box
 
 
+def strict_sandbox_app() -> Any:
+    """As `sandbox_app`, every answer also checked against the contract (`serve --strict`)."""
+    from mailmocks.sandbox import Sandbox
+
+    box = Sandbox(["convertkit"], strict=True)
+    box.services.limiter.enabled = False
+    _announce_runtime()
+    return box
+
+
 # -- the bare baseline: the least work that still parses and serialises JSON --------------
 
 def _page() -> dict[str, Any]:

@@ -26,10 +26,20 @@ class LoadResult:
     client_cpu: float = 0.0     # seconds of this process's CPU inside the window
     first_bad: str = ""         # head of the first non-2xx response, for the report
     statuses: dict[int, int] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list, repr=False)  # per response
+    p50_ms: float | None = None  # set directly by drivers that report percentiles (wrk)
+    p99_ms: float | None = None
 
     @property
     def rps(self) -> float:
         return self.completed / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, q: float) -> float | None:
+        given = {50: self.p50_ms, 99: self.p99_ms}.get(round(q))
+        if given is not None or not self.latencies_ms:
+            return given
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
 
 
 class _Run:
@@ -44,11 +54,12 @@ class _Run:
     def next_request(self) -> bytes:
         return next(self._requests)
 
-    def record(self, status: int, head: bytes, body: bytes) -> None:
+    def record(self, status: int, head: bytes, body: bytes, latency: float) -> None:
         if not self.counting:
             return
         r = self.result
         r.completed += 1
+        r.latencies_ms.append(latency * 1000)
         if not 200 <= status < 300:
             r.non_2xx += 1
             r.statuses[status] = r.statuses.get(status, 0) + 1
@@ -63,10 +74,12 @@ class _Connection(asyncio.Protocol):
         self.lost = lost
         self.transport: asyncio.Transport | None = None
         self.buf = b""
+        self.sent_at = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.sent_at = time.perf_counter()
         transport.write(self.run.next_request())
 
     def data_received(self, data: bytes) -> None:
@@ -80,6 +93,7 @@ class _Connection(asyncio.Protocol):
                 self.transport.close()
                 return
             assert self.transport is not None
+            self.sent_at = time.perf_counter()
             self.transport.write(self.run.next_request())
 
     def _take_response(self) -> bool | None:
@@ -107,7 +121,7 @@ class _Connection(asyncio.Protocol):
         else:
             return None  # body ends at close; connection_lost handles it (not used by uvicorn)
         self.buf = rest
-        self.run.record(int(head[9:12]), head, body)
+        self.run.record(int(head[9:12]), head, body, time.perf_counter() - self.sent_at)
         return b"\r\nconnection: close" not in lower
 
     def connection_lost(self, exc: Exception | None) -> None:

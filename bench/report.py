@@ -4,8 +4,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool = False
+          ) -> str:
     # First column left-aligned (names), the rest right-aligned (numbers).
+    if markdown:
+        rule = ["---", *["---:"] * (len(header) - 1)]
+        return "\n".join("| " + " | ".join(map(str, r)) + " |" for r in [header, rule, *rows])
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
 
     def line(cells: Sequence[str]) -> str:

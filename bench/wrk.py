@@ -28,11 +28,16 @@ def _parse(out: str, duration: float) -> LoadResult:
     r.non_2xx = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     r.errors = sum(int(g) for g in m.groups()) if m else 0
+    for q in (50, 99):  # --latency: "     50%    1.23ms"
+        m = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if m:
+            value = float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
+            setattr(r, f"p{q}_ms", value)
     return r
 
 
 async def _wrk(wrk: str, url: str, script: str | None, connections: int, seconds: float) -> str:
-    args = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+    args = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     if script:
         args += ["-s", script]
     proc = await asyncio.create_subprocess_exec(*args, url, stdout=asyncio.subprocess.PIPE,

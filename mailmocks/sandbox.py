@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.types import Receive, Scope, Send
@@ -21,6 +23,7 @@ from .core.app import ApiApp
 from .core.jobs import Job
 from .core.services import Services
 from .guard import LOOPBACK_HOSTS, is_control_path, refusal
+from .inspector.pages import PAGE_HEADS
 
 log = logging.getLogger("mailmocks")
 
@@ -39,6 +42,7 @@ class Sandbox:
         self.services = services or Services()
         self.apps: dict[str, ApiApp] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self.session_secret = secrets.token_bytes(32)  # signs the inspector's CSRF tokens
         # served: the worlds are built on a thread after the port is bound (build_later)
         self._builder: threading.Thread | None = None
         self._built = asyncio.Event() if not build else None
@@ -46,6 +50,8 @@ class Sandbox:
         self._wanted: list[str] = []  # APIs a request waits for while building
         if build:
             self._build()
+        # a request naming a vendor's own host (api.convertkit.com) reaches that fake as is
+        self.host_routes: dict[str, str] = vendor_host_routes(self.names)
         from .admin import build_admin  # the admin app reads the sandbox it serves
         self.admin = build_admin(self)
 
@@ -78,8 +84,14 @@ class Sandbox:
             await self._lifespan(receive, send)
             return
         path: str = scope["path"]
+        by_host = self.host_routes.get(_host_of(scope)) if self.host_routes else None
+        if by_host is not None and not _sandbox_only(path):
+            hosted = self.apps.get(by_host) or await self._app_when_built(by_host)
+            if hosted is not None:
+                await hosted(scope, receive, send)
+                return
         if scope["type"] == "http" and is_control_path(path):
-            refused = refusal(scope, self.hosts)
+            refused = refusal(scope, self.hosts, self.session_secret)
             if refused is not None:
                 await _refuse(scope, receive, send, *refused)
                 return
@@ -88,7 +100,7 @@ class Sandbox:
         if app is None and head in self.names and self._built is not None:
             app = await self._app_when_built(head)
         if app is None:
-            if head == "_admin" or path == "/":
+            if head == "_admin" or head in PAGE_HEADS:  # the control API, the inspector
                 await self.admin(scope, receive, send)
                 return
             from starlette.responses import PlainTextResponse
@@ -201,6 +213,31 @@ class Sandbox:
         done = self.services.jobs.shutdown()  # finish what is due; later work stays listed
         log.info("shutdown: ran %d due jobs, %d still scheduled", done,
                  len(self.services.jobs.pending()))
+
+
+def vendor_host_routes(names: list[str]) -> dict[str, str]:
+    """host -> API: each API's `vendor_hosts` and the host of its `vendor_base_url`."""
+    routes: dict[str, str] = {}
+    for name in names:
+        api = apis.load(name)
+        base = urlsplit(api.vendor_base_url).hostname
+        for host in (*api.vendor_hosts, *([base] if base else [])):
+            routes.setdefault(host.lower(), name)
+    return routes
+
+
+def _host_of(scope: Scope) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == b"host":
+            host = str(value.decode("latin-1")).lower()
+            name, _, port = host.rpartition(":")
+            return name if port.isdigit() else host
+    return ""
+
+
+def _sandbox_only(path: str) -> bool:
+    # the sandbox's own routes are never reached through a vendor's host name
+    return path == "/_sandbox" or path.startswith("/_sandbox/") or path.startswith("/_admin")
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, reason: str) -> None:

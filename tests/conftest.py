@@ -52,3 +52,9 @@ def page(browser: Any) -> Iterator[Any]:
     tab = browser.new_page()
     yield tab
     tab.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which every later `asyncio.run` would trip over."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))

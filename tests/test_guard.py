@@ -102,7 +102,7 @@ def test_the_sandbox_own_tools_still_drive_it(http: httpx.Client) -> None:
     assert fault.status_code == 201
     assert http.post("/_admin/clock", json={"freeze": True}).json()["frozen"] is True
     assert http.delete("/_admin/faults").status_code == 200  # curl -X DELETE, no header
-    assert http.post("/_admin/reset", json={}).json() == {"reset": True}
+    assert http.post("/_admin/reset", json={}).json()["reset"] is True
     assert http.post("/botamp/_sandbox/regenerate_key", json={}).status_code == 200
 
 
@@ -144,3 +144,24 @@ def test_serving_beyond_loopback_needs_allow_remote(capsys: pytest.CaptureFixtur
     assert "--allow-remote" in err and "public" in err
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+
+
+def test_an_inspector_session_needs_its_token(box: Sandbox, http: httpx.Client) -> None:
+    from mailmocks.guard import SESSION_COOKIE, TOKEN_HEADER, session_token
+
+    page = http.get("/controls")
+    session = page.cookies[SESSION_COOKIE]
+    token = session_token(box.session_secret, session)
+    assert f'content="{token}"' in page.text  # the page carries the token of its session
+    assert "samesite=strict" in page.headers["set-cookie"].lower()
+    body = {"api": "convertkit", "status": 503}
+    assert http.post("/_admin/faults", json=body).status_code == 403  # the cookie, no token
+    assert http.post("/_admin/faults", json=body,
+                     headers={TOKEN_HEADER: "0" * 40}).status_code == 403
+    other = session_token(box.session_secret, session + "x")
+    assert http.post("/_admin/faults", json=body, headers={TOKEN_HEADER: other}).status_code \
+        == 403
+    assert http.post("/_admin/faults", json=body, headers={TOKEN_HEADER: token}).status_code \
+        == 201
+    http.cookies.clear()  # a tool without the inspector's cookie (curl) needs no token
+    assert http.delete("/_admin/faults").status_code == 200

@@ -15,7 +15,7 @@ def test_confirmation_email_is_listed_previewed_and_its_link_works(
     ck = convertkit_live.client()
     ck.add_subscriber_to_form(3002, "neo@example.com", first_name="Neo")
 
-    page.goto(convertkit_live.root + "/")
+    page.goto(convertkit_live.root + "/inbox")
     row = page.locator("#outbox tr.msg").first
     assert "neo@example.com" in row.inner_text()
     row.locator("a").click()
@@ -28,5 +28,5 @@ def test_confirmation_email_is_listed_previewed_and_its_link_works(
     found = ck.list_subscribers(email_address="neo@example.com")["subscribers"][0]
     assert found["state"] == "active"
 
-    page.goto(convertkit_live.root + "/?api=convertkit")
+    page.goto(convertkit_live.root + "/requests?api=convertkit")
     assert page.locator("#journal").inner_text().count("add_subscriber_to_form") == 1

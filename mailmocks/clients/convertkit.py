@@ -59,6 +59,10 @@ class _Operations(Generic[R]):
     def list_forms(self) -> R:
         return self._send("GET", "/v3/forms", KEY)
 
+    def list_subscription_forms(self) -> R:
+        """Undocumented; the official WordPress library calls it (legacy id -> form id)."""
+        return self._send("GET", "/v3/subscription_forms", KEY)
+
     def add_subscriber_to_form(
         self,
         form_id: int,

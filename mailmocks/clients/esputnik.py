@@ -156,6 +156,15 @@ class _Operations(Generic[R]):
     def get_account_info(self) -> R:
         return self._send("GET", "/api/v1/account/info")
 
+    def get_balance(self) -> R:
+        """-> {currentBalance, creditLimit, currency, sendersReservedBalances, bonusEmails,
+        bonusSmses}."""
+        return self._send("GET", "/api/v1/balance")
+
+    def get_version(self) -> R:
+        """-> {version, protocolVersion} (the old call some clients use to test a key)."""
+        return self._send("GET", "/api/v1/version")
+
     # Contacts
     def add_contact(self, contact: Mapping[str, Any]) -> R:
         """Create or update one contact (by externalCustomerId/email/phone) -> {"id"}."""

@@ -234,7 +234,7 @@ class _Auth:
     version: str
 
     def _headers(self, path: str) -> dict[str, str]:
-        version = "v3" if path.startswith(_V3 + "/") else self.version  # v3 answers only v3
+        version = "v3" if path.startswith(_V3 + "/") else self.version  # the v3 spec's value
         return {"authorization": f"Bearer {self.token}", "version": version}
 
 

@@ -12,6 +12,7 @@ from .contract import Contract, Operation, Problem
 from .faults import Fault, Faults
 from .fixtures import FixtureError, FixtureSchema, load_fixture
 from .http import (
+    NO_BODY,
     STORED_HTML_HEADERS,
     HttpError,
     Reply,
@@ -34,11 +35,12 @@ from .store import Conflict, Page, Table, paginate
 from .webhooks import Delivery, Webhooks
 
 __all__ = [
-    "LIQUID_FAILURES", "STORED_HTML_HEADERS", "Api", "ApiApp", "Budget", "Call", "CheckSettings",
-    "Clock", "Conflict", "Contract", "ContractViolation", "Decision", "Delivery", "Entry", "Fault",
-    "Faults", "FixtureError", "FixtureSchema", "Handler", "HttpError", "Job", "Jobs", "Journal",
-    "Limits", "Message", "Operation", "Outbox", "Page", "Policy", "Problem", "RenderLimitError",
-    "Renderer", "Reply", "Services", "Table", "Webhooks", "Window", "contract_path",
-    "fixture_path", "iso", "json_reply", "liquid_render_each", "liquid_syntax_error",
-    "load_fixture", "no_content", "op", "paginate", "stored_html", "text_reply",
+    "LIQUID_FAILURES", "NO_BODY", "STORED_HTML_HEADERS", "Api", "ApiApp", "Budget", "Call",
+    "CheckSettings", "Clock", "Conflict", "Contract", "ContractViolation", "Decision", "Delivery",
+    "Entry", "Fault", "Faults", "FixtureError", "FixtureSchema", "Handler", "HttpError", "Job",
+    "Jobs", "Journal", "Limits", "Message", "Operation", "Outbox", "Page", "Policy", "Problem",
+    "RenderLimitError", "Renderer", "Reply", "Services", "Table", "Webhooks", "Window",
+    "contract_path", "fixture_path", "iso", "json_reply", "liquid_render_each",
+    "liquid_syntax_error", "load_fixture", "no_content", "op", "paginate", "stored_html",
+    "text_reply",
 ]

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Generic, cast
 
 from starlette.datastructures import Headers, QueryParams
 from typing_extensions import TypeVar
 
 from .contract import Contract, Operation, Problem
-from .http import Reply, json_reply, text_reply
+from .http import NO_BODY, Reply, json_reply, text_reply
 from .ratelimit import Decision, Policy
 from .resources import contract_path
 
@@ -136,6 +136,16 @@ class Api(Generic[W, T]):
     authenticate_before_body: bool = False  # the vendor checks credentials before the body
     handler_modules: Sequence[ModuleType] = ()
     checks: CheckSettings = CheckSettings()
+    # How the vendor's framework reads a body, by content type: "json", "form" (urlencoded)
+    # or "text" (the decoded string); "type/*+suffix" covers a structured suffix
+    # (application/vnd.x+json) and "type/*" a whole type. Any other type, or none, goes to
+    # `unparsed_body`.
+    body_parsers: Mapping[str, str] = MappingProxyType(
+        {"application/json": "json", "application/x-www-form-urlencoded": "form"})
+    # A query parameter sent more than once, as the framework reads it: "last" (Rails),
+    # "list" (qs in Express and koa: an array, which a scalar parameter then rejects) or
+    # "join" (Spring binds a scalar from the values joined with commas).
+    repeated_query: str = "last"
 
     def __init__(self) -> None:
         self._bound: dict[str, Handler] = {}
@@ -219,6 +229,12 @@ class Api(Generic[W, T]):
 
     def malformed(self, call: Call[W, T], reason: str) -> Reply:
         return json_reply(400, {"error": "Bad Request", "message": reason})
+
+    def unparsed_body(self, call: Call[W, T], media_type: str) -> Any:
+        """A body in a content type the framework does not parse. Rails and Express leave
+        the params without it, so by default it is as if none was sent; a vendor that
+        refuses such a body (Spring's 415) raises HttpError here."""
+        return NO_BODY
 
     def too_large(self, call: Call[W, T]) -> Reply:
         return json_reply(413, {"error": "Payload Too Large", "message": "Request body too large"})

@@ -6,6 +6,7 @@ journal -> faults -> parse -> vendor prepare -> auth -> rate limit -> validate r
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import time
@@ -13,14 +14,15 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.datastructures import URL
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route, Router
+from starlette.routing import Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from .api import Api, Call, windows
 from .contract import Operation, Problem
-from .http import HttpError, Reply, json_reply
+from .http import NO_BODY, HttpError, Reply, json_reply
 from .journal import Entry
 from .services import Services
 
@@ -28,7 +30,6 @@ log = logging.getLogger("mailmocks")
 
 
 # Every method reaches our endpoint, so a wrong one gets the vendor's answer, not Starlette's.
-NO_BODY: Any = object()  # an empty request body, unlike a JSON `null`
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -54,6 +55,15 @@ class ApiApp:
         for path in sorted(paths, key=lambda p: (p.count("{"), p)):
             self._contract_routes.append(
                 Route(path, self._endpoint(paths[path]), methods=ALL_METHODS))
+        # the contract's routes by path (static) or by number of segments (templated): a
+        # request tries one or two routes instead of every route in turn
+        self._static: dict[str, Route] = {}
+        self._templated: dict[int, list[Route]] = {}
+        for route in self._contract_routes:
+            if route.param_convertors:
+                self._templated.setdefault(route.path.count("/"), []).append(route)
+            else:
+                self._static.setdefault(route.path, route)
         self.router = self._router()
 
     def _router(self) -> Router:
@@ -70,7 +80,16 @@ class ApiApp:
         if len(path) > 1 and path.endswith("/"):
             # Rails, Express, Spring 5 and koa-router route /x/ as /x; Starlette would 307
             scope = {**scope, "path": path.rstrip("/") or "/"}
-        await self.router(scope, receive, send)
+            path = scope["path"]
+        if scope["type"] == "http":
+            static = self._static.get(path)
+            for route in (static,) if static else self._templated.get(path.count("/"), ()):
+                match, child = route.matches(scope)
+                if match is Match.FULL:  # as Router does it, minus the walk
+                    scope.update(child)
+                    await route.handle(scope, receive, send)
+                    return
+        await self.router(scope, receive, send)  # vendor routes, odd methods, no match
 
     # -- routing -----------------------------------------------------------------------
     def _endpoint(self, ops: dict[str, Operation]) -> Any:
@@ -97,12 +116,16 @@ class ApiApp:
     async def dispatch(self, op: Operation, request: Request) -> Response:
         api, services = self.api, self.services
         started = time.perf_counter()
-        call: Call[Any] = Call(api, op, self.world, services, request.method, request.url.path,
+        scope = request.scope
+        path = _url_path(scope["path"])
+        call: Call[Any] = Call(api, op, self.world, services, request.method, path,
                                request.query_params, request.headers, request.path_params,
-                               str(request.base_url).rstrip("/"))
+                               _base_url(scope.get("scheme", "http"), request.headers.get("host"),
+                                         _hashable(scope.get("server")),
+                                         scope.get("app_root_path", scope.get("root_path", ""))))
         entry = services.journal.start("request", api.name, services.clock.now(),
                                        operation=op.id, method=request.method,
-                                       path=request.url.path, query=dict(request.query_params),
+                                       path=path, query=dict(request.query_params),
                                        request_headers=dict(request.headers))
         rate_headers: dict[str, str] = {}
         injected = False  # a fault's answer is deliberate: strict mode leaves it alone
@@ -112,6 +135,11 @@ class ApiApp:
                 entry.fault = fault.describe()
                 if fault.latency:
                     await asyncio.sleep(fault.latency)
+                if fault.drop:
+                    services.journal.finish(entry, None, None,
+                                            (time.perf_counter() - started) * 1000,
+                                            "connection dropped by a fault")
+                    return Dropped()
                 forced = fault.reply()
                 if forced is not None:
                     injected = True
@@ -179,19 +207,32 @@ class ApiApp:
             self.services.journal.set_request(entry, raw, ctype)
         if not raw.strip():
             return NO_BODY
-        if ctype == "application/x-www-form-urlencoded":
+        parsers = self.api.body_parsers
+        kind = parsers.get(ctype)
+        if kind is None:  # then "application/*+json" for a structured suffix, then "text/*"
+            major, _, minor = ctype.partition("/")
+            if "+" in minor:
+                kind = parsers.get(f"{major}/*+{minor.rsplit('+', 1)[1]}")
+            kind = kind or parsers.get(major + "/*")
+        if kind is None:  # the vendor's framework has no parser for it
+            return self.api.unparsed_body(call, ctype)
+        if kind == "json":
             try:
-                return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-            except UnicodeDecodeError:
-                raise HttpError(self.api.malformed(call, "Body is not valid UTF-8")) from None
+                return orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise HttpError(self.api.malformed(call, "Body is not valid JSON")) from None
         try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise HttpError(self.api.malformed(call, "Body is not valid JSON")) from None
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HttpError(self.api.malformed(call, "Body is not valid UTF-8")) from None
+        return dict(parse_qsl(text, keep_blank_values=True)) if kind == "form" else text
 
     def _validate_request(self, call: Call[Any]) -> list[Problem]:
         op = call.op
-        call.params = op.coerce_params(call.path_params, call.query, call.headers)
+        query: Any = call.query
+        if self.api.repeated_query != "last":
+            query = _Repeated(query, self.api.repeated_query)
+        call.params = op.coerce_params(call.path_params, query, call.headers)
         problems: list[Problem] = []
         if not op.params_validator.is_valid(call.params):
             where = {p.name: p.location for p in op.parameters}
@@ -223,6 +264,61 @@ class ApiApp:
             msg = f"{self.api.name} {op.id} -> {reply.status}: {problem}"
             self.violations.append(msg)
             raise ContractViolation(msg)
+
+
+def _url_path(path: str) -> str:
+    """`request.url.path` without building the URL (Starlette escapes these three)."""
+    if "?" in path or "#" in path or "\\" in path:
+        return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    return path
+
+
+def _hashable(server: Any) -> tuple[str, int | None] | None:
+    return tuple(server) if server else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _base_url(scheme: str, host: str | None, server: tuple[str, int | None] | None, root: str
+              ) -> str:
+    """`str(request.base_url)` without its trailing slash, built once per host and mount:
+    Starlette builds two URL objects a request for it, a fifth of a small request's cost."""
+    headers = [] if host is None else [(b"host", host.encode("latin-1"))]
+    scope = {"type": "http", "scheme": scheme, "server": server, "headers": headers,
+             "path": root if root.endswith("/") else root + "/", "query_string": b"",
+             "root_path": root}
+    return str(URL(scope=scope)).rstrip("/")
+
+
+class _Repeated:
+    """The query string as a framework that does not take the last of repeated values reads a
+    scalar parameter: qs ("list": all values, which the schema then rejects) or Spring
+    ("join": the values joined with commas)."""
+
+    __slots__ = ("mode", "query")
+
+    def __init__(self, query: Any, mode: str) -> None:
+        self.query, self.mode = query, mode
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self.query.getlist(name))
+
+    def get(self, name: str) -> Any:
+        values = self.query.getlist(name)
+        if len(values) < 2:
+            return values[0] if values else None
+        return ",".join(values) if self.mode == "join" else values
+
+
+class Dropped(Response):
+    """A connection cut mid-answer: the head goes out, the promised body never does, so the
+    server closes the connection and the client sees it dropped (an injected fault)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", b"1")]})
 
 
 def contract_problem(op: Operation, reply: Reply) -> str | None:

@@ -33,6 +33,7 @@ class Timer:
 class Clock:
     def __init__(self, frozen_at: datetime | float | None = None) -> None:
         self._frozen: float | None = None
+        self._offset = 0.0  # after an unfreeze: real time runs on from where the clock stood
         self._timers: list[Timer] = []
         self._seq = itertools.count()
         self._running = False
@@ -43,7 +44,7 @@ class Clock:
     # -- reading -----------------------------------------------------------------------
     def now(self) -> float:
         """Seconds since the epoch (UTC)."""
-        return self._frozen if self._frozen is not None else time.time()
+        return self._frozen if self._frozen is not None else time.time() + self._offset
 
     def utcnow(self) -> datetime:
         return datetime.fromtimestamp(self.now(), tz=timezone.utc)
@@ -57,7 +58,16 @@ class Clock:
         self._frozen = _to_ts(at) if at is not None else self.now()
 
     def unfreeze(self) -> None:
+        """Let time run again from where it stood (not snapping back to the wall clock)."""
+        if self._frozen is not None:
+            self._offset = self._frozen - time.time()
         self._frozen = None
+        self.run_due()
+
+    def wall(self) -> None:
+        """Back to real time: unfrozen, no offset (timers now in the past run)."""
+        self._frozen = None
+        self._offset = 0.0
         self.run_due()
 
     def advance(self, by: float | timedelta) -> int:

@@ -18,6 +18,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     latency: float = 0.0  # seconds to wait before answering
     times: int | None = None  # how many requests it applies to; None: until removed
+    drop: bool = False  # close the connection without answering (after any latency)
 
     def matches(self, api: str, operation: str) -> bool:
         return (self.api in (None, api)) and (self.operation in (None, operation))
@@ -36,6 +37,8 @@ class Fault:
             parts.append(f"answered {self.status}")
         if self.latency:
             parts.append(f"delayed {self.latency:g}s")
+        if self.drop:
+            parts.append("dropped the connection")
         return " ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:

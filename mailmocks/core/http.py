@@ -26,6 +26,9 @@ def stored_html(html: str, status: int = 200) -> Response:
     return HTMLResponse(html, status, headers=STORED_HTML_HEADERS)
 
 
+
+NO_BODY: Any = object()  # an empty (or unparsed) request body, unlike a JSON `null`
+
 @dataclass(slots=True)
 class Reply:
     """What goes back to the client: status, body (JSON-able, str or bytes), headers.

@@ -85,6 +85,13 @@ class Outbox:
         del self._messages[msg_id]
         self.bytes -= self._sizes.pop(msg_id, 0)
 
+    def remove(self, msg_id: int) -> bool:
+        """Delete one message (the inspector's delete); False when there was none."""
+        if msg_id not in self._messages:
+            return False
+        self._drop(msg_id)
+        return True
+
     def mark(self, msg: Message, status: str) -> None:
         msg.history.append((status, iso(self.clock.now())))
 

@@ -1,8 +1,9 @@
-"""In-memory tables with the indexes vendors need, and O(offset + page) pagination.
+"""In-memory tables with the indexes vendors need, and O(page) pagination.
 
 A `Table` keeps records in id order, a unique index per lookup key (email -> subscriber,
-slug -> post) and group indexes (state -> ids) that stay id-ordered, so a page is a
-slice of an ordered dict, never a scan and sort of everything.
+slug -> post) and group indexes (state -> ids) that stay id-ordered. Each ordering also
+keeps a list of its ids, appended to as rows arrive and rebuilt only after a removal, so a
+page is a slice of that list: page 20,000 costs what page 1 does.
 """
 from __future__ import annotations
 
@@ -32,25 +33,40 @@ class Page(Generic[T]):
         return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
 
 
-class _Group:
-    """Ids of one group value, kept in ascending id order."""
+class _Ordered:
+    """Ids in ascending order: a dict for membership, and a list to slice pages from."""
 
-    __slots__ = ("ids", "_sorted")
+    __slots__ = ("ids", "_list", "_sorted")
 
     def __init__(self) -> None:
         self.ids: dict[int, None] = {}
+        self._list: list[int] | None = []
         self._sorted = True
 
     def add(self, rid: int) -> None:
-        if self.ids and self._sorted and rid < next(reversed(self.ids)):
+        if rid in self.ids:
+            return
+        if self.ids and rid < next(reversed(self.ids)):
             self._sorted = False
+            self._list = None
+        elif self._list is not None:
+            self._list.append(rid)
         self.ids[rid] = None
+
+    def discard(self, rid: int) -> None:
+        if self.ids.pop(rid, 0) is None:
+            self._list = None  # rebuilt on the next read
 
     def ordered(self) -> dict[int, None]:
         if not self._sorted:  # re-sorted only after an out-of-order insert
             self.ids = dict.fromkeys(sorted(self.ids))
             self._sorted = True
         return self.ids
+
+    def as_list(self) -> list[int]:
+        if self._list is None:
+            self._list = list(self.ordered())
+        return self._list
 
 
 class Table(Generic[T]):
@@ -63,8 +79,13 @@ class Table(Generic[T]):
         self._unique_fns = dict(unique or {})
         self._group_fns = dict(groups or {})
         self._unique: dict[str, dict[Hashable, int]] = {k: {} for k in self._unique_fns}
-        self._groups: dict[str, dict[Hashable, _Group]] = {k: {} for k in self._group_fns}
-        self._keys: dict[int, dict[str, Hashable]] = {}
+        self._groups: dict[str, dict[Hashable, _Ordered]] = {k: {} for k in self._group_fns}
+        # each row's index keys as one tuple (unique keys, then group keys, in the order of
+        # the functions above): what a re-index must remove, at a tuple's cost, not a dict's
+        self._keys: dict[int, tuple[Hashable, ...]] = {}
+        # every id in ascending order, to slice pages of the whole table from (None: stale
+        # after a removal or an out-of-order insert; _rows already answers membership)
+        self._all: list[int] | None = []
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -77,44 +98,59 @@ class Table(Generic[T]):
     # -- writing -----------------------------------------------------------------------
     def put(self, rid: int, row: T) -> T:
         """Insert or re-index `row` under `rid`; raises Conflict on a taken unique key."""
-        new_keys = {name: fn(row) for name, fn in self._unique_fns.items()}
-        for name, key in new_keys.items():
+        unique = [fn(row) for fn in self._unique_fns.values()]
+        for name, key in zip(self._unique_fns, unique, strict=True):
             holder = self._unique[name].get(key)
             if key is not None and holder is not None and holder != rid:
                 raise Conflict(f"{name} {key!r} is taken")
-        self._unindex(rid)
+        grouped = [fn(row) for fn in self._group_fns.values()]
+        old = self._keys.get(rid)
+        if old is not None:  # a re-index moves only the keys that changed
+            split = len(unique)
+            for name, was, key in zip(self._unique_fns, old[:split], unique, strict=True):
+                if was != key and self._unique[name].get(was) == rid:
+                    del self._unique[name][was]
+            for name, was, key in zip(self._group_fns, old[split:], grouped, strict=True):
+                if was != key and (group := self._groups[name].get(was)) is not None:
+                    group.discard(rid)
+        if rid not in self._rows and self._all is not None:
+            if self._all and rid < self._all[-1]:
+                self._all = None
+            else:
+                self._all.append(rid)
         self._rows[rid] = row
-        keys: dict[str, Hashable] = {}
-        for name, key in new_keys.items():
+        for name, key in zip(self._unique_fns, unique, strict=True):
             if key is not None:
                 self._unique[name][key] = rid
-            keys["u:" + name] = key
-        for name, fn in self._group_fns.items():
-            gkey = fn(row)
-            self._groups[name].setdefault(gkey, _Group()).add(rid)
-            keys["g:" + name] = gkey
-        self._keys[rid] = keys
+        for name, key in zip(self._group_fns, grouped, strict=True):
+            group = self._groups[name].get(key)
+            if group is None:
+                group = self._groups[name][key] = _Ordered()
+            group.add(rid)
+        if unique or grouped:
+            self._keys[rid] = (*unique, *grouped)
         if self.maxlen is not None and len(self._rows) > self.maxlen:
             self.delete(next(iter(self._rows)))  # the oldest row goes
         return row
 
     def delete(self, rid: int) -> T | None:
         self._unindex(rid)
+        if rid in self._rows:
+            self._all = None
         return self._rows.pop(rid, None)
 
     def _unindex(self, rid: int) -> None:
         keys = self._keys.pop(rid, None)
         if not keys:
             return
-        for tagged, key in keys.items():
-            kind, name = tagged.split(":", 1)
-            if kind == "u":
-                if self._unique[name].get(key) == rid:
-                    del self._unique[name][key]
-            else:
-                group = self._groups[name].get(key)
-                if group is not None:
-                    group.ids.pop(rid, None)
+        unique = len(self._unique_fns)
+        for name, key in zip(self._unique_fns, keys[:unique], strict=True):
+            if self._unique[name].get(key) == rid:
+                del self._unique[name][key]
+        for name, key in zip(self._group_fns, keys[unique:], strict=True):
+            group = self._groups[name].get(key)
+            if group is not None:
+                group.discard(rid)
 
     # -- reading -----------------------------------------------------------------------
     def get(self, rid: int) -> T | None:
@@ -145,16 +181,28 @@ class Table(Generic[T]):
             return parts[0].keys()
         return sorted(itertools.chain.from_iterable(parts))
 
+    def _id_list(self, group: str | None, keys: tuple[Hashable, ...]) -> list[int]:
+        if group is None:
+            if self._all is None:
+                self._all = sorted(self._rows)
+            return self._all
+        parts = [self._groups[group][k] for k in keys if k in self._groups[group]]
+        if len(parts) == 1:
+            return parts[0].as_list()
+        return sorted(itertools.chain.from_iterable(p.ids for p in parts))
+
     def page(self, page: int, per_page: int, *, group: str | None = None,
              keys: Iterable[Hashable] = (), descending: bool = False) -> Page[T]:
-        keys = tuple(keys)
-        ids = self.ids(group, *keys)
-        total = len(ids) if hasattr(ids, "__len__") else sum(1 for _ in ids)  # type: ignore[arg-type]
+        ids = self._id_list(group, tuple(keys))
+        total = len(ids)
         start = (max(page, 1) - 1) * per_page
-        if start >= total:  # past the end (also keeps islice away from huge page numbers)
+        if start >= total:  # past the end
             return Page([], total, page, per_page)
-        ordered: Iterable[int] = reversed(ids) if descending else ids  # type: ignore[call-overload]
-        chosen = itertools.islice(ordered, start, start + per_page)
+        if descending:
+            stop = total - start
+            chosen = ids[max(0, stop - per_page):stop][::-1]
+        else:
+            chosen = ids[start:start + per_page]
         return Page([self._rows[i] for i in chosen], total, page, per_page)
 
 

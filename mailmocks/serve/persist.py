@@ -9,8 +9,8 @@ on a worker thread. A job comes back as what it was (its function, over the rest
 objects) and is scheduled again for its time: a broadcast due while the sandbox was down is
 sent when it is up again. A delivery in flight at a kill is sent again after the restart.
 
-Rate windows and faults are not kept (they are about the moment), nor the clock unless
-frozen.
+Rate windows and faults are not kept (they are about the moment). The clock is: frozen where
+it stood, or running on ahead of (or behind) real time by what it was after an unfreeze.
 """
 from __future__ import annotations
 
@@ -93,8 +93,11 @@ class Persister:
             _reschedule(s, job, fn)
         for delivery in state["services"]["webhooks_waiting"]:
             s.webhooks._schedule(delivery, 0.0)
-        if state["clock"] is not None:
-            s.clock.freeze(state["clock"])
+        frozen, offset = state["clock"]  # a frozen clock, or how far ahead of real time
+        if frozen is not None:
+            s.clock.freeze(frozen)
+        else:
+            s.clock._offset = offset
         self._dormant = dormant
         # each API is served as soon as its app is built (its contract compiled)
         fresh = []
@@ -162,7 +165,7 @@ class Persister:
                            **{n: app.world for n, app in self.sandbox.apps.items()}},
                 "services": _services_state(s),
                 "jobs": [(j, j.fn) for j in s.jobs.pending()] + self._dormant_jobs,
-                "clock": s.clock.now() if s.clock.frozen else None,
+                "clock": (s.clock._frozen, s.clock._offset),
             }
             api_ids = {id(app.api): n for n, app in self.sandbox.apps.items()}
             data = codec.dumps(state, s, api_ids)
@@ -177,7 +180,7 @@ class Persister:
         finished = s.jobs._finished
         return (entries[-1].id if entries else 0, len(entries),
                 finished[-1].id if finished else 0, len(finished), len(s.jobs._pending),
-                len(s.outbox), s.clock.now() if s.clock.frozen else None,
+                len(s.outbox), s.clock._frozen, s.clock._offset,
                 id(next(iter(self.sandbox.apps.values())).world) if self.sandbox.apps else 0)
 
 

@@ -1,23 +1,46 @@
 """What tests get from a fake: `MockServer` (generic) and one subclass per vendor.
 
-`mailmocks.testing.<api>` may define `Mock(MockServer)` with that vendor's credentials and a
-`client()` wired to its thin client; `mock_for(name)` finds it, else the generic class.
+`mailmocks.testing.<api>` may define `Mock(MockServer)` with that vendor's credentials and
+`client()` / `async_client()` wired to its thin clients; `mock_for(name)` finds it, else the
+generic class. Every mock has the helpers of `testing.helpers` (assert_sent, assert_called,
+calls, fail_next, rate_limit_next, latency, freeze_time, advance, drain).
 """
 from __future__ import annotations
 
 import importlib
-from typing import Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 import httpx
 
 from ..core import ApiApp, Clock, Faults, Jobs, Journal, Outbox, Services, Webhooks
 from ..sandbox import Sandbox
 from ..transport import SyncASGITransport
+from .helpers import Helpers, Record
 
 IN_PROCESS_HOST = "http://mailmocks.test"
 
 
-class MockServer:
+if TYPE_CHECKING:  # the vendor mocks by name, for annotations: `convertkit_mock: ConvertKitMock`
+    from .botamp import Mock as BotampMock
+    from .convertkit import Mock as ConvertKitMock
+    from .esputnik import Mock as ESputnikMock
+    from .highlevel import Mock as HighLevelMock
+    from .parcelvoy import Mock as ParcelvoyMock
+
+__all__ = ["IN_PROCESS_HOST", "BotampMock", "ConvertKitMock", "ESputnikMock", "HighLevelMock",
+           "MockServer", "ParcelvoyMock", "Record", "make_mock", "mock_for"]
+_TYPED = {"BotampMock": "botamp", "ConvertKitMock": "convertkit", "ESputnikMock": "esputnik",
+          "HighLevelMock": "highlevel", "ParcelvoyMock": "parcelvoy"}
+
+
+def __getattr__(name: str) -> Any:
+    # imported when asked for, so `import mailmocks` does not load every vendor
+    if name in _TYPED:
+        return mock_for(_TYPED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class MockServer(Helpers):
     """One API of a private sandbox, and everything a test wants to reach."""
 
     api_name: ClassVar[str] = ""  # a vendor's subclass names its API
@@ -28,6 +51,7 @@ class MockServer:
         self.root = root or IN_PROCESS_HOST
         self.base_url = f"{self.root}/{name}"
         self._http: httpx.Client | None = None
+        self._async_http: httpx.AsyncClient | None = None
 
     # the world and the shared services
     @property
@@ -73,9 +97,11 @@ class MockServer:
         return served[-1].status if served else None
 
     def drain(self) -> int:
+        """Run every background job that is due (sends, imports, deliveries); how many ran."""
         return int(self.jobs.drain())
 
     def advance(self, seconds: float) -> int:
+        """Move the (frozen) clock on, running what falls due; how many timers ran."""
         return int(self.clock.advance(seconds))
 
     @property
@@ -88,6 +114,16 @@ class MockServer:
                                       trust_env=False)
         assert self._http is not None
         return self._http
+
+    @property
+    def async_http(self) -> httpx.AsyncClient:
+        """An httpx.AsyncClient bound to the sandbox, served on the caller's event loop."""
+        if self._async_http is None:
+            transport = (httpx.ASGITransport(app=self.sandbox) if self.root == IN_PROCESS_HOST
+                         else None)
+            self._async_http = httpx.AsyncClient(base_url=self.base_url, transport=transport,
+                                                 trust_env=False)
+        return self._async_http
 
     def close(self) -> None:
         if self._http is not None:

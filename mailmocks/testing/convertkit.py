@@ -7,7 +7,7 @@ from . import MockServer
 
 if TYPE_CHECKING:
     from ..apis.convertkit.model import Account, World
-    from ..clients.convertkit import ConvertKit
+    from ..clients.convertkit import AsyncConvertKit, ConvertKit
 
 
 class Mock(MockServer):
@@ -36,3 +36,15 @@ class Mock(MockServer):
         options.setdefault("sleep", lambda _s: None)
         return ConvertKit(api_key=self.api_key, api_secret=None if public else self.api_secret,
                           base_url=self.base_url, http_client=self.http, **options)
+
+    def async_client(self, **options: Any) -> AsyncConvertKit:
+        """The thin async client, wired to this fake (close it with `await c.aclose()`)."""
+        from ..clients.convertkit import AsyncConvertKit
+
+        async def no_sleep(_s: float) -> None:
+            return None
+
+        options.setdefault("sleep", no_sleep)
+        options.setdefault("http_client", self.async_http)
+        return AsyncConvertKit(api_key=self.api_key, api_secret=self.api_secret,
+                               base_url=self.base_url, **options)

@@ -7,7 +7,7 @@ from . import MockServer
 
 if TYPE_CHECKING:
     from ..apis.esputnik.model import Org, World
-    from ..clients.esputnik import ESputnik
+    from ..clients.esputnik import AsyncESputnik, ESputnik
 
 
 class Mock(MockServer):
@@ -36,3 +36,14 @@ class Mock(MockServer):
         from ..clients.esputnik import ESputnik
         options.setdefault("sleep", lambda _s: None)
         return ESputnik(self.api_key, base_url=self.base_url, http_client=self.http, **options)
+
+    def async_client(self, **options: Any) -> AsyncESputnik:
+        """The thin async client, wired to this fake (close it with `await c.aclose()`)."""
+        from ..clients.esputnik import AsyncESputnik
+
+        async def no_sleep(_s: float) -> None:
+            return None
+
+        options.setdefault("sleep", no_sleep)
+        options.setdefault("http_client", self.async_http)
+        return AsyncESputnik(self.api_key, base_url=self.base_url, **options)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ..apis.highlevel.model import Location, World
-from ..clients.highlevel import HighLevel
+from ..clients.highlevel import AsyncHighLevel, HighLevel
 from . import MockServer
 from .billetto import BillettoEmitter
 
@@ -66,3 +66,12 @@ class Mock(MockServer):
         options.setdefault("sleep", lambda _s: None)
         return HighLevel(token or self.token, base_url=self.base_url, http_client=self.http,
                          **options)
+
+    def async_client(self, **options: Any) -> AsyncHighLevel:
+        """The thin async client, wired to this fake (close it with `await c.aclose()`)."""
+        async def no_sleep(_s: float) -> None:
+            return None
+
+        options.setdefault("sleep", no_sleep)
+        options.setdefault("http_client", self.async_http)
+        return AsyncHighLevel(self.token, base_url=self.base_url, **options)

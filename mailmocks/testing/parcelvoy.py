@@ -7,7 +7,7 @@ from . import MockServer
 
 if TYPE_CHECKING:
     from ..apis.parcelvoy.model import CampaignSend, Project, User, World
-    from ..clients.parcelvoy import Parcelvoy
+    from ..clients.parcelvoy import AsyncParcelvoy, Parcelvoy
 
 
 class Mock(MockServer):
@@ -65,3 +65,14 @@ class Mock(MockServer):
         options.setdefault("sleep", lambda _s: None)
         return Parcelvoy(api_key=key or self.secret_key, base_url=self.base_url,
                          http_client=self.http, **options)
+
+    def async_client(self, **options: Any) -> AsyncParcelvoy:
+        """The thin async client, wired to this fake (close it with `await c.aclose()`)."""
+        from ..clients.parcelvoy import AsyncParcelvoy
+
+        async def no_sleep(_s: float) -> None:
+            return None
+
+        options.setdefault("sleep", no_sleep)
+        options.setdefault("http_client", self.async_http)
+        return AsyncParcelvoy(api_key=self.secret_key, base_url=self.base_url, **options)

@@ -99,6 +99,7 @@ SUBSCRIBER_KWARGS = {"from_" if k == "from" else k: v for k, v in SUBSCRIBER_FIL
 CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str, str, str, dict[str, Any]]] = [
     ("get_account", (), {}, "GET", "/v3/account", "api_secret", {}),
     ("list_forms", (), {}, "GET", "/v3/forms", "api_key", {}),
+    ("list_subscription_forms", (), {}, "GET", "/v3/subscription_forms", "api_key", {}),
     ("add_subscriber_to_form", (7, "a@x.io"),
      {"first_name": "Ann", "fields": {"last_name": "Lee"}, "tags": (1, 2)},
      "POST", "/v3/forms/7/subscribe", "api_key",

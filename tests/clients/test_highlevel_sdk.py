@@ -71,7 +71,7 @@ def test_official_sdk_emails_against_the_live_fake(highlevel_live: HighLevelMock
         made = await emails.create_email_template(loc, {
             "name": "SDK template", "editorType": "html", "parentFolderId": folder["id"],
             "editorContent": "<p>Hi {{contact.first_name}}</p>"})
-        listed = await emails.list_email_templates(loc, limit=50, folder_id=folder["id"])
+        listed = await emails.list_email_templates(loc, limit=20, folder_id=folder["id"])
         assert [i["id"] for i in listed["items"]] == [made["id"]]
         imported = await emails.import_email_template(loc, {
             "importProvider": "mailchimp", "importUrl": "https://tplshare.com/fhYJ3Mi"})

@@ -292,3 +292,66 @@ def test_a_client_gone_mid_body_is_journaled_as_such_not_as_a_500(
     [entry] = services.journal.entries("toy")
     assert entry.status is None and entry.note == "client disconnected before the body was read"
     assert app.world == {}
+
+
+def _toy_app(**hooks: Any) -> httpx.Client:
+    """The toy with some hooks replaced, on services of its own (its own rate window)."""
+    services = Services()
+    api = type("Variant", (ToyApi,), hooks)()
+    app = ApiApp(api, api.new_world(services), services, strict=True)
+    return httpx.Client(transport=SyncASGITransport(app), base_url="http://toy",
+                        headers={"x-key": "sesame"})
+
+
+def test_only_the_content_types_the_framework_parses_become_a_body(
+        http: httpx.Client) -> None:
+    as_text = {"content-type": "text/plain"}
+    # Rails and Express leave a text/plain body unread: the required body is missing
+    r = http.post("/things", content=b'{"name": "a"}', headers=as_text)
+    assert r.status_code == 422 and "required" in r.json()["message"].lower()
+    assert http.post("/things", content=b'{"name": "a"}').status_code == 422  # no type at all
+    assert http.post("/things", data={"name": "a"}).status_code == 201  # urlencoded is read
+    with _toy_app(body_parsers={"text/*": "text"}) as texty:
+        r = texty.post("/things", content=b"hello", headers={"content-type": "text/csv"})
+        assert r.status_code == 422 and "object" in r.json()["message"]  # a string body
+
+    def refuse(self: Api[Any], call: Call[Any], media: str) -> Any:
+        raise HttpError(json_reply(415, {"why": media}))
+
+    with _toy_app(unparsed_body=refuse) as spring:
+        r = spring.post("/things", content=b"{}", headers=as_text)
+        assert (r.status_code, r.json()) == (415, {"why": "text/plain"})
+
+
+@pytest.mark.parametrize(("mode", "status"), [("last", 200), ("list", 422), ("join", 422)])
+def test_a_repeated_query_parameter_is_read_as_the_framework_reads_it(
+        mode: str, status: int) -> None:
+    with _toy_app(repeated_query=mode) as client:
+        client.post("/things", json={"name": "a"})
+        r = client.get("/things/1?verbose=true&verbose=false")
+        assert r.status_code == status
+        assert client.get("/things/1?verbose=true").status_code == 200
+
+
+@pytest.mark.parametrize("scope", [
+    {"scheme": "http", "server": ("127.0.0.1", 8025), "root_path": "/convertkit",
+     "headers": [(b"host", b"127.0.0.1:8025")]},
+    {"scheme": "https", "server": ("10.0.0.1", 443), "root_path": "", "headers": []},
+    {"scheme": "http", "server": ("::1", 9000), "root_path": "/x/", "headers": []},
+    {"scheme": "http", "server": None, "root_path": "/p", "headers": [(b"host", b"bad host:x")]},
+    {"scheme": "http", "server": ("h", 80), "root_path": "/p", "app_root_path": "/q",
+     "headers": [(b"host", b"api.convertkit.com")]},
+])
+def test_urls_are_what_starlette_builds(scope: dict[str, Any]) -> None:
+    from starlette.requests import Request
+
+    from mailmocks.core.app import _base_url, _hashable, _url_path
+
+    full = {"type": "http", "method": "GET", "path": "/a?b#c\\d", "query_string": b"",
+            **scope}
+    request = Request(full)
+    host = dict(full["headers"]).get(b"host")
+    got = _base_url(full["scheme"], None if host is None else host.decode(),
+                    _hashable(full["server"]), full.get("app_root_path", full["root_path"]))
+    assert got == str(request.base_url).rstrip("/")
+    assert _url_path(full["path"]) == request.url.path

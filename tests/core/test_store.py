@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailmocks.core.store import Conflict, Table, paginate
 
@@ -71,3 +73,25 @@ def test_a_log_like_table_keeps_only_its_newest_rows() -> None:
         log.put(log.next_id(), {"id": i, "user": i % 2})
     assert [r["id"] for r in log] == [3, 4, 5]
     assert list(log.ids("user", 1)) == [3, 5] and log.count("user", 0) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["put", "delete"]), st.integers(1, 40),
+                          st.sampled_from(["a", "b", "c"])), max_size=60),
+       st.integers(1, 5), st.integers(1, 7), st.booleans())
+def test_pages_match_a_sorted_scan_whatever_the_history(
+        history: list[tuple[str, int, str]], page: int, per_page: int, descending: bool) -> None:
+    table: Table[Row] = Table(unique={"email": lambda r: r.email},
+                              groups={"state": lambda r: r.state})
+    for action, rid, state in history:
+        if action == "put":
+            table.put(rid, Row(rid, f"n{rid}", state))
+        else:
+            table.delete(rid)
+    for group, keys in ((None, ()), ("state", ("a",)), ("state", ("a", "b"))):
+        rows = sorted((r for r in table if group is None or r.state in keys),
+                      key=lambda r: r.id, reverse=descending)
+        got = table.page(page, per_page, group=group, keys=keys, descending=descending)
+        start = (page - 1) * per_page
+        assert [r.id for r in got.items] == [r.id for r in rows[start:start + per_page]]
+        assert got.total == len(rows)

@@ -19,7 +19,7 @@ import orjson
 from .payloads import ACTIONS, Payloads
 from .sandbox import PREFIX
 from .signing import SIGNATURE_HEADER, sign
-from .source import USER_AGENT
+from .source import USER_AGENT, checked_url
 
 Runner = Callable[[argparse.Namespace], int]
 
@@ -63,7 +63,11 @@ def emit_command(args: argparse.Namespace, carrier: str) -> int:
             if not (args.url and args.secret):
                 print("mailmocks: --direct needs --url and --secret", file=sys.stderr)
                 return 2
-            result = emit_direct(args.action, args.url, args.secret, data=data)
+            try:
+                result = emit_direct(args.action, args.url, args.secret, data=data)
+            except ValueError as exc:  # --data or --url the event cannot be built from
+                print(f"mailmocks: {exc}", file=sys.stderr)
+                return 2
         else:
             result = emit_via_sandbox(args.sandbox, args.action, args.url, secret=args.secret,
                                       data=data, carrier=carrier)
@@ -125,6 +129,9 @@ def emit_direct(action: str, url: str, secret: str, *, data: dict[str, Any] | No
                 seed: int = 0) -> dict[str, Any]:
     """Build, sign and POST one event from this process (no sandbox, no journal, so the real
     time, not a sandbox clock)."""
+    if data is not None and not isinstance(data, dict):
+        raise ValueError("data must be a JSON object")
+    checked_url(url)
     now = time.time()
     payload = Payloads({}, seed).build(action, now, data)
     body = orjson.dumps(payload)

@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from faker import Faker
 
 from ...core import iso
 
 ACTIONS = ("order.completed", "attendee.created", "event.published", "event.updated",
            "event.cancelled")
+MAX_ID = 2**63 - 1  # Billetto ids are integers; a receiver stores them as 64-bit
+
+
+def billetto_id(value: Any, name: str) -> int:
+    """An id given in `data`: a JSON integer from 1 to 2^63-1 (no string, list or bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise ValueError(f"data.{name} must be an integer from 1 to {MAX_ID}")
+    return value
+
+
+def check_event_fields(data: dict[str, Any]) -> None:
+    """The fields of an event that later orders and attendees read: refused at emit time,
+    so a stored event never breaks a later emit."""
+    if "name" in data and not isinstance(data["name"], str):
+        raise ValueError("data.name must be a string")
+    if "ticket_types" not in data:
+        return
+    types = data["ticket_types"]
+    if not isinstance(types, list) or not types:
+        raise ValueError("data.ticket_types must be a non-empty list")
+    for i, t in enumerate(types):
+        price = t.get("price") if isinstance(t, dict) else None
+        if not (isinstance(t, dict) and isinstance(t.get("name"), str)
+                and isinstance(price, dict) and isinstance(price.get("currency"), str)
+                and isinstance(price.get("amount_in_cents"), int)
+                and not isinstance(price.get("amount_in_cents"), bool)):
+            raise ValueError(f"data.ticket_types[{i}] must be {{id, name, price: "
+                             "{amount_in_cents, currency}}")
+        billetto_id(t.get("id"), f"ticket_types[{i}].id")
 
 
 class Payloads:
@@ -31,24 +61,35 @@ class Payloads:
             raise ValueError(f"unknown Billetto action {action!r}; one of {', '.join(ACTIONS)}")
         resource = action.split(".")[0]
         overrides = dict(data or {})
+        for name in ("id", "event") if resource != "event" else ("id",):
+            if name in overrides:
+                billetto_id(overrides[name], name)
         if resource == "event":
-            obj = self.event(now, overrides.get("id"))
+            check_event_fields(overrides)
+            obj = self.event(now, overrides.get("id"), keep=False)
             obj["state"] = {"published": "published", "updated": obj["state"],
                             "cancelled": "cancelled"}[action.split(".")[1]]
             obj.update(overrides)
             obj["updated_at"] = iso(now, millis=False)
-            self.events[int(obj["id"])] = obj
         else:
             event = self.event(now, overrides.get("event"))
             obj = self.order(now, event) if resource == "order" else self.attendee(now, event)
             obj.update(overrides)
+        try:  # what is sent must serialise (orjson: 64-bit integers at most)
+            orjson.dumps(obj)
+        except TypeError as exc:
+            raise ValueError(f"data cannot be sent as JSON: {exc}") from None
+        if resource == "event":
+            self.events[obj["id"]] = obj  # kept only once it is known to be sendable
         return {"action": action, "data": obj}
 
-    def event(self, now: float, event_id: Any = None) -> dict[str, Any]:
-        if event_id is not None and int(event_id) in self.events:
-            return dict(self.events[int(event_id)])
+    def event(self, now: float, event_id: int | None = None, keep: bool = True
+              ) -> dict[str, Any]:
+        """The event of that id (remembered, else a new one); `keep` remembers a new one."""
+        if event_id is not None and event_id in self.events:
+            return dict(self.events[event_id])
         f = self.fake
-        eid = int(event_id) if event_id is not None else f.random_int(100_000, 999_999)
+        eid = event_id if event_id is not None else f.random_int(100_000, 999_999)
         name = f"{f.random_element(['Summer', 'Winter', 'Jazz', 'Food', 'Tech', 'Comedy'])} " \
                f"{f.random_element(['Festival', 'Night', 'Market', 'Meetup', 'Workshop'])} " \
                f"{f.city()}"
@@ -75,7 +116,8 @@ class Payloads:
             "created_at": iso(now - 86_400, millis=False),
             "updated_at": iso(now, millis=False),
         }
-        self.events[eid] = event
+        if keep:
+            self.events[eid] = event
         return dict(event)
 
     def _person(self) -> dict[str, str]:

@@ -26,12 +26,14 @@ PREFIX = "/_sandbox/billetto"
 def routes(source: Source, services: Services) -> list[Route]:
     async def emit_route(request: Request) -> Response:
         spec = await _body(request)
+        if spec is None:
+            return _not_an_object()
         action = spec.get("action")
         if action not in ACTIONS:
             return _json({"error": f"action must be one of {', '.join(ACTIONS)}"}, 400)
         try:
             sent = emit(source, services, action, url=spec.get("url"), secret=spec.get("secret"),
-                        data=spec.get("data") if isinstance(spec.get("data"), dict) else None)
+                        data=spec.get("data"))
         except ValueError as exc:
             return _json({"error": str(exc)}, 400)
         return _json({"payload": sent[0].payload,
@@ -40,13 +42,18 @@ def routes(source: Source, services: Services) -> list[Route]:
     async def targets(request: Request) -> Response:
         if request.method == "POST":
             spec = await _body(request)
-            if not isinstance(spec.get("url"), str) or not spec["url"].startswith("http"):
-                return _json({"error": "url (http or https) is required"}, 400)
-            return _json(source.add_target(spec["url"], spec.get("secret")).as_dict(), 201)
+            if spec is None:
+                return _not_an_object()
+            try:
+                return _json(source.add_target(spec.get("url"), spec.get("secret")).as_dict(),
+                             201)
+            except ValueError as exc:
+                return _json({"error": str(exc)}, 400)
         return _json([t.as_dict() for t in source.targets.values()])
 
     async def target(request: Request) -> Response:
-        if source.targets.pop(request.path_params["target_id"], None) is None:
+        tid = _id(request.path_params["target_id"])
+        if tid is None or source.targets.pop(tid, None) is None:
             return _json({"error": "no such target"}, 404)
         return Response(status_code=204)
 
@@ -54,7 +61,7 @@ def routes(source: Source, services: Services) -> list[Route]:
         return _json([d.as_dict() for d in services.webhooks.deliveries(JOURNAL_NAME)])
 
     async def delivery(request: Request) -> Response:
-        did = request.path_params["delivery_id"]
+        did = _id(request.path_params["delivery_id"])
         for d in services.webhooks.deliveries(JOURNAL_NAME):
             if d.id == did:
                 return _json(d.as_dict())
@@ -63,19 +70,29 @@ def routes(source: Source, services: Services) -> list[Route]:
     return [
         Route(f"{PREFIX}/emit", emit_route, methods=["POST"]),
         Route(f"{PREFIX}/targets", targets, methods=["GET", "POST"]),
-        Route(PREFIX + "/targets/{target_id:int}", target, methods=["DELETE"]),
+        Route(PREFIX + "/targets/{target_id}", target, methods=["DELETE"]),
         Route(f"{PREFIX}/deliveries", deliveries, methods=["GET"]),
-        Route(PREFIX + "/deliveries/{delivery_id:int}", delivery, methods=["GET"]),
+        Route(PREFIX + "/deliveries/{delivery_id}", delivery, methods=["GET"]),
     ]
+
+
+def _id(text: str) -> int | None:
+    """A route id: ASCII digits, at most 18 of them (no '١', no 5000-digit number)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body, default=str), status, media_type="application/json")
 
 
-async def _body(request: Request) -> dict[str, Any]:
+def _not_an_object() -> Response:
+    return _json({"error": "the body must be a JSON object"}, 400)
+
+
+async def _body(request: Request) -> dict[str, Any] | None:
+    """The JSON object sent (an empty body is {}), or None when it is no JSON object."""
     try:
         data = orjson.loads(await request.body() or b"{}")
     except orjson.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,6 +1,6 @@
 """Botamp's subscriber API, as the real service behaves.
 
-Facts and their sources: docs/vendors/botamp.md (sections §n, decisions D-n, assumptions A-I);
+Facts and their sources: docs/vendors/botamp.md (sections §n, decisions D-n, assumptions A-J);
 the contract is contracts/botamp.yaml, whose info.description repeats the decisions.
 
 - Every request carries `Authorization: Bearer <api_key>`; generating a new key invalidates
@@ -17,6 +17,7 @@ the contract is contracts/botamp.yaml, whose info.description repeats the decisi
 """
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from ...core import Api, CheckSettings, Problem, Reply, Services, fixture_path
@@ -48,6 +49,11 @@ class BotampApi(Api[World, Account]):
     vendor_base_url = "https://www.botamp.com"
     vendor_hosts = ("www.botamp.com", "botamp.com")
     json_media_type = "application/json; charset=utf-8"
+    # Rails parses JSON and its registered synonyms, and form bodies; any other type is no
+    # body, so no `subscriber` (assumption J). Repeated query keys: the last wins (default).
+    body_parsers = MappingProxyType({
+        "application/json": "json", "text/x-json": "json", "application/jsonrequest": "json",
+        "application/x-www-form-urlencoded": "form"})
     max_body_bytes = 8 << 20  # assumption H
     handler_modules = (subscribers,)
     checks = CheckSettings(

@@ -11,6 +11,7 @@ References (§n, D-n, assumption X) are to docs/vendors/botamp.md.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import secrets
 import threading
@@ -32,9 +33,11 @@ API_NAME = "botamp"
 FIELDS = ("name", "job_title", "country", "address", "company_name", "website", "postal_code",
           "birthday")
 RESERVED_TLDS = ("invalid", "test", "example")  # RFC 2606/6761: these never exist
-# one @, a non-empty local part, a dotted domain of sane labels
-EMAIL_RE = re.compile(r"^[^@\s]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
+# one @, a local part without spaces or control characters (no address holds a NUL, and
+# no Postgres text column could store one), a dotted domain of sane labels
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
                       r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$")
+CONTROL_RE = re.compile(r"[\x00\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not text (tab, CR, LF are)
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -150,6 +153,19 @@ class Checked:
     tags: list[str]
 
 
+def as_text(value: Any) -> str | None:
+    """Rails' string cast of a scalar: a number as its text, true/false as "t"/"f"; None for
+    an array or object, which no string column takes (assumption D)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return f"{value:.1f}" if isinstance(value, float) and value.is_integer() and abs(
+            value) < 1e16 else str(value)
+    return None
+
+
 def normalise_email(raw: Any) -> str | None:
     """The matching key of an email (trimmed, lower-case), or None when there is none."""
     return (raw.strip().lower() or None) if isinstance(raw, str) else None
@@ -183,9 +199,11 @@ def check_birthday(raw: str) -> str:
 def check_tags(raw: Any) -> list[str]:
     if raw is None:
         return []
-    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+    # Rails' deep munge drops the nulls of an array before anyone sees it
+    texts = [as_text(t) for t in raw if t is not None] if isinstance(raw, list) else [None]
+    if not all(t is not None and not CONTROL_RE.search(t) for t in texts):
         raise Rejected(field_invalid("tags"))
-    return [t.strip() for t in raw if t.strip()]
+    return [t.strip() for t in texts if t is not None and t.strip()]
 
 
 def check_subscriber(raw: Any, acct: Account) -> Checked:
@@ -200,10 +218,11 @@ def check_subscriber(raw: Any, acct: Account) -> Checked:
         value = raw[name]
         if value is None or value == "":
             values[name] = None  # sent empty: cleared
-        elif not isinstance(value, str):
-            raise Rejected(BIRTHDAY_FORMAT if name == "birthday" else field_invalid(name))
         else:
-            values[name] = check_birthday(value) if name == "birthday" else value
+            text = as_text(value)
+            if text is None or CONTROL_RE.search(text):
+                raise Rejected(BIRTHDAY_FORMAT if name == "birthday" else field_invalid(name))
+            values[name] = check_birthday(text) if name == "birthday" else text
     return Checked(email, values, check_tags(raw.get("tags")))
 
 

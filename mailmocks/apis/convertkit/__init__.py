@@ -16,7 +16,9 @@ contract is contracts/convertkit.yaml.
 """
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
+from urllib.parse import parse_qsl
 
 from ...core import (
     Api,
@@ -45,9 +47,11 @@ from .handlers import (
     webhooks,
 )
 from .model import Account, ApiCall, World
+from .params import nested_query
 from .sandbox import routes
 
 RATE = Policy(limit=120, window=60.0)  # per credential (§13, D-8)
+FORM = "application/x-www-form-urlencoded"
 SUBSCRIBE_OPS = {"add_subscriber_to_form", "add_subscriber_to_sequence",
                  "add_subscriber_to_course", "tag_subscriber"}
 
@@ -59,6 +63,12 @@ class ConvertKitApi(Api[World, Account]):
     vendor_base_url = "https://api.convertkit.com"
     vendor_hosts = ("api.convertkit.com",)
     json_media_type = "application/json; charset=utf-8"
+    # Rails parses JSON (and its registered synonyms); Rack parses form bodies, which
+    # prepare() nests as Rack does; any other type is no body (§1.4). Repeated query keys:
+    # the last wins (the engine's default, Rails').
+    body_parsers = MappingProxyType({
+        "application/json": "json", "text/x-json": "json", "application/jsonrequest": "json",
+        FORM: "text"})
     handler_modules = (account, forms, sequences, tags, subscribers, custom_fields, broadcasts,
                        purchases, webhooks)
     checks = CheckSettings(
@@ -92,15 +102,18 @@ class ConvertKitApi(Api[World, Account]):
     def prepare(self, call: ApiCall) -> None:
         if call.method in ("GET", "HEAD"):
             return
+        if isinstance(call.body, str) and media_type(call) == FORM:
+            # Rack's form parser: the body's pairs nest like a query string (tags[]=1, ...)
+            call.body = nested_query(parse_qsl(call.body, keep_blank_values=True))
+        if call.body is None and not call.has_body:
+            call.body = {}  # Rails' params are a hash whether a body came or not
         # Credentials stay where they came from: authenticate() reads both places itself.
         declared = {p.name for p in call.op.parameters} | {"api_key", "api_secret"}
-        extra = {k: v for k, v in call.query.items() if k not in declared}
-        if not extra:
-            return
-        if call.body is None:
-            call.body = {}
-        if isinstance(call.body, dict):
-            call.body.update(extra)  # the query string wins over the body
+        pairs = [(k, v) for k, v in call.query.multi_items()
+                 if k.partition("[")[0] not in declared]
+        if pairs and isinstance(call.body, dict):
+            # Rack nests `fields[last_name]=Snow`, `tags[]=1`; the query wins (a shallow merge)
+            call.body.update(nested_query(pairs))
 
     def authenticate(self, call: ApiCall) -> None:
         body = call.body if isinstance(call.body, dict) else {}
@@ -155,6 +168,10 @@ class ConvertKitApi(Api[World, Account]):
 
     def internal_error(self, call: ApiCall, exc: Exception) -> Reply:
         return errors.internal().reply
+
+
+def media_type(call: ApiCall) -> str:
+    return call.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 api = ConvertKitApi()

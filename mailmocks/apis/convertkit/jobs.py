@@ -83,8 +83,14 @@ async def send_broadcast(world: World, acct: Account, b: Broadcast) -> None:
         rendered = await world.services.render(render_liquid, template, subject,
                                                [data for _, data in recipients])
     except FAILURES as exc:  # nothing goes out; the broadcast can be fixed and resent
-        b.status, b.error = "failed", f"broadcast not sent: {exc}"
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]  # liquid adds a caret view
+        b.status, b.error = "failed", f"broadcast not sent: {reason}"
         log.warning("convertkit broadcast %s: %s", b.id, b.error)
+        # the inbox says why, on one failed entry addressed to the sender
+        outbox.add(api="convertkit", channel="email", to=sender, sender=sender,
+                   subject=subject, template=template, kind="broadcast", tenant=acct.id,
+                   status="failed", meta={"broadcast_id": b.id, "error": b.error,
+                                          "recipients": len(recipients)})
         return
     for (email, data), (subject_text, html) in zip(recipients, rendered, strict=True):
         outbox.add(api="convertkit", channel="email", to=email, sender=sender,
@@ -125,7 +131,15 @@ async def send_confirmation(world: World, acct: Account, form: Form, s: Subscrib
 
 
 # -- subscriber updates (§7: 200 / 202 / 400) ------------------------------------------------
+# A 202 update is queued per subscriber and its new email is reserved at once, so that the
+# conflicts are decided at request time and every write applies in request order: any later
+# write to that subscriber (or to the reserved email) first applies what is queued (D-14).
 def apply_update(world: World, acct: Account, s: Subscriber, update: SubscriberUpdate) -> None:
+    settle(world, acct, s.id)  # earlier 202s first: request order
+    _apply(world, acct, s, update)
+
+
+def _apply(world: World, acct: Account, s: Subscriber, update: SubscriberUpdate) -> None:
     if update.email is not None:
         s.email = update.email
     if update.sets_first_name:
@@ -137,5 +151,42 @@ def apply_update(world: World, acct: Account, s: Subscriber, update: SubscriberU
 
 def update_later(world: World, acct: Account, s: Subscriber, update: SubscriberUpdate) -> None:
     """11-125 fields: accepted now (202), applied by a background job."""
-    world.services.jobs.submit(lambda: apply_update(world, acct, s, update),
-                               name="convertkit:update_subscriber")
+    job = world.services.jobs.submit(lambda: settle(world, acct, s.id),
+                                     name="convertkit:update_subscriber")
+    acct.pending.setdefault(s.id, []).append((update, job))
+    if update.email is not None:
+        acct.reserved[update.email.lower()] = s.id
+
+
+def settle(world: World, acct: Account, sid: int) -> None:
+    """Apply every queued update of subscriber `sid`, oldest first."""
+    queued = acct.pending.pop(sid, [])
+    s = acct.subscribers.get(sid)
+    for update, job in queued:
+        world.services.jobs.cancel(job)  # no-op for the job running now
+        if update.email is not None and acct.reserved.get(update.email.lower()) == sid:
+            del acct.reserved[update.email.lower()]
+        if s is not None:
+            _apply(world, acct, s, update)
+
+
+def by_email(world: World, acct: Account, email: str) -> Subscriber | None:
+    """The subscriber `email` names once queued updates touching it are applied."""
+    key = email.strip().lower()
+    holder = acct.reserved.get(key)
+    if holder is not None:
+        settle(world, acct, holder)
+    s = acct.subscribers.by("email", key)
+    if s is not None and s.id in acct.pending:
+        settle(world, acct, s.id)
+        s = acct.subscribers.by("email", key)
+    return s
+
+
+def email_holder(acct: Account, email: str) -> int | None:
+    """Who has `email` now, or will have it once a queued update applies."""
+    key = email.lower()
+    if key in acct.reserved:
+        return acct.reserved[key]
+    s = acct.subscribers.by("email", key)
+    return None if s is None else s.id

@@ -11,15 +11,16 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from ...core import Call, Page, Services, Table, iso
 from . import errors
-from .jobs import fire
+from .jobs import by_email, fire
+from .params import as_ids, as_text, as_time, time_bound
 
 PER_PAGE = 50  # every paged list (§15)
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# no whitespace or control character anywhere (an address never holds a NUL)
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MAX_FIELDS, SYNC_FIELDS = 125, 10  # a subscriber update: 200 up to 10 fields, 202 up to 125 (§7)
 STATES = ("active", "inactive", "bounced", "complained", "cancelled")  # §2.1
 
@@ -147,6 +148,12 @@ class SubscriberUpdate:
     fields: dict[str, Any]
 
 
+def _folded(email: str) -> str:
+    """The email as its index key: the stored string itself when already lower case (one
+    string per subscriber instead of two)."""
+    return email if email.islower() else email.lower()
+
+
 class Account:
     """One ConvertKit account: its credentials and everything stored in it."""
 
@@ -156,7 +163,7 @@ class Account:
         self.api_key, self.api_secret = api_key, api_secret
         self.subscriber_limit = subscriber_limit  # the plan's cap; None: unlimited
         self.subscribers: Table[Subscriber] = Table(
-            unique={"email": lambda s: s.email.lower()},
+            unique={"email": lambda s: _folded(s.email)},
             groups={"listing": lambda s: "cancelled" if s.state == "cancelled" else "live"})
         self.subscriptions: Table[Subscription] = Table(
             unique={"member": lambda s: (s.kind, s.target_id, s.subscriber_id)},
@@ -170,6 +177,9 @@ class Account:
         self.broadcasts: Table[Broadcast] = Table()
         self.purchases: Table[Purchase] = Table(unique={"txn": lambda p: p.transaction_id})
         self.rules: Table[Rule] = Table()
+        # 202 updates not applied yet, per subscriber, and the emails they will take (jobs.py)
+        self.pending: dict[int, list[tuple[SubscriberUpdate, Any]]] = {}
+        self.reserved: dict[str, int] = {}
 
     def apply_fields(self, s: Subscriber, values: Any) -> None:
         """Write custom-field values by key; keys the account does not have are ignored."""
@@ -177,7 +187,7 @@ class Account:
             return
         for key, value in values.items():
             if self.fields.by("key", key) is not None:
-                s.fields[key] = None if value is None else str(value)
+                s.fields[key] = as_text(value)
 
 
 class World:
@@ -219,28 +229,15 @@ def field_key(label: str, taken: Iterable[str]) -> str:
     return key
 
 
-def parse_time(value: Any) -> float | None:
-    """Vendor datetimes: ISO-8601, or `Y-m-d H:i:s` taken as UTC, or a bare date (§8)."""
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise errors.unprocessable(f"Invalid time: {value!r}")
-    text = value.strip().replace(" ", "T", 1)
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        raise errors.unprocessable(f"Invalid time: {value}") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.timestamp()
+def parse_time(value: Any, name: str = "time") -> float | None:
+    """Vendor datetimes, cast and range-checked the Rails way (params.as_time)."""
+    return as_time(value, name)
 
 
-def day_bound(value: str, end: bool) -> float:
-    """A `from`/`to` filter as a time: a bare date as an end includes that whole day."""
-    ts_ = parse_time(value)
-    assert ts_ is not None
+def day_bound(value: str, end: bool, name: str = "from") -> float:
+    """A `from`/`to` filter as a time: a bare date as an end includes that whole day. A bound
+    past the years 0001-9999 stores nothing, it only compares: it lies beyond every row."""
+    ts_ = time_bound(value, name)
     if len(value.strip()) == 10 and end:
         ts_ += 86400 - 1e-6
     return ts_
@@ -376,15 +373,15 @@ def find_or_create(world: World, acct: Account, email: str, first_name: Any,
 
     `capped`: a new subscriber beyond the plan's limit is refused (assumption M)."""
     now = world.services.clock.now()
-    s = acct.subscribers.by("email", email.lower())
+    s = by_email(world, acct, email)
     created = s is None
     if s is None:
         limit = acct.subscriber_limit
         if capped and limit is not None and len(acct.subscribers) >= limit:
             raise errors.subscriber_limit()
         s = Subscriber(acct.subscribers.next_id(), email, None, state, now, now)
-    if isinstance(first_name, str):
-        s.first_name = first_name
+    if isinstance(first_name, str) and first_name:  # "" keeps the name (D-13): the WordPress
+        s.first_name = first_name  # library and WooCommerce send "" when they have none
     acct.apply_fields(s, fields)
     s.updated_at = now
     acct.subscribers.put(s.id, s)
@@ -446,14 +443,15 @@ def subscribe(world: World, acct: Account, kind: str, target_id: int, body: dict
         else:
             set_state(world, acct, s, "active")
     sub = join(world, acct, s, kind, target_id)
-    for tag_id in body.get("tags") or []:
-        if isinstance(tag_id, int) and tag_id in acct.tags:
+    # ids cast the Rails way (numeric strings, a single id); unknown ones are ignored
+    for tag_id in as_ids(body.get("tags") or [], "tags"):
+        if tag_id in acct.tags:
             join(world, acct, s, "tag", tag_id)
-    for course_id in body.get("courses") or []:
-        if isinstance(course_id, int) and course_id in acct.sequences:
+    for course_id in as_ids(body.get("courses") or [], "courses"):
+        if course_id in acct.sequences:
             join(world, acct, s, "course", course_id)
-    for form_id in body.get("forms") or []:
-        if isinstance(form_id, int) and form_id in acct.forms:
+    for form_id in as_ids(body.get("forms") or [], "forms"):
+        if form_id in acct.forms:
             join(world, acct, s, "form", form_id)
     confirm = form is not None and double_opt_in and s.state == "inactive" and (
         created or sub.state == "inactive")

@@ -11,15 +11,20 @@ info.description lists the decisions taken where the vendor's docs are silent.
   order deletion.
 - `render`: a sandboxed Velocity interpreter with Java-like values, bounded by a render
   budget.  `fixtures`: the fixture file's schema and the world built from it.
-  `sandbox`: control routes.
+  `sandbox`: control routes.  `coerce`: Jackson's scalar coercions of request bodies, driven
+  by the contract's `x-jackson` marks (§13).
 """
 from __future__ import annotations
 
 import base64
 import binascii
+from types import MappingProxyType
 from typing import Any
 
+from starlette.datastructures import QueryParams
+
 from ...core import (
+    NO_BODY,
     Api,
     CheckSettings,
     Decision,
@@ -31,6 +36,7 @@ from ...core import (
     fixture_path,
     iso,
 )
+from .coerce import MAX_NESTING, body_converter, depth
 from .errors import TOO_MANY, error, unauthorized, unsupported_media
 from .handlers import (
     JSON_UTF8,
@@ -46,6 +52,9 @@ from .handlers import (
 )
 from .model import ApiCall, Org, World
 
+# Spring's StringToBooleanConverter, for query parameters (§13)
+SPRING_BOOLEANS = {"true": "true", "on": "true", "yes": "true", "1": "true",
+                   "false": "false", "off": "false", "no": "false", "0": "false"}
 DEFAULT_RATE = Policy(limit=200, window=1.0)
 RATES: dict[str, Policy] = {  # requests per second per account (§10.1)
     "search_contacts": Policy(50, 1.0),
@@ -65,6 +74,7 @@ class EsputnikApi(Api[World, Org]):
     vendor_hosts = ("esputnik.com", "yespo.io")
     json_media_type = JSON_UTF8
     max_body_bytes = 10 << 20  # 3000 contacts per bulk call fit easily
+    repeated_query = "join"  # Spring binds a scalar @RequestParam from the values joined by ","
     handler_modules = (account, contacts, imports, subscriptions, segments, events, orders,
                        messages, sends)
     checks = CheckSettings(expected_statuses={
@@ -96,16 +106,41 @@ class EsputnikApi(Api[World, Org]):
         return routes(world, services)
 
     # -- hooks, in request-path order --------------------------------------------------
+    def prepare(self, call: ApiCall) -> None:
+        """Spring's reading of query booleans and Jackson's scalar coercions (§13): the
+        request as the server's controllers and DTOs would hold it."""
+        flags = [p.name for p in call.op.parameters
+                 if p.location == "query" and p.scalar_type == "boolean" and p.name in call.query]
+        if flags:  # a blank one is absent: its default applies
+            call.query = QueryParams([(k, SPRING_BOOLEANS.get(v.strip().lower(), v)
+                                       if k in flags else v)
+                                      for k, v in call.query.multi_items()
+                                      if k not in flags or v.strip()])
+        if call.has_body and call.op.body_media:
+            if depth(call.body, MAX_NESTING) > MAX_NESTING:
+                raise error(400, f"JSON parse error: the body nests deeper than {MAX_NESTING} "
+                                 "levels")
+            convert = body_converter(call.op.id, call.op.spec)
+            if convert is not None:
+                call.body = convert(call.body)
+
     def authenticate(self, call: ApiCall) -> None:
         key = basic_password(call.headers.get("authorization", ""))
         org = call.world.keys.get(key) if key else None
         if org is None:
             raise unauthorized(iso(call.clock.now()), call.path)
         call.tenant, call.credential = org, "key"
-        if call.has_body and call.op.body_media:
-            ctype = call.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype != "application/json":
-                raise unsupported_media(ctype)
+
+    # Spring's Jackson converter reads application/json and application/*+json (§13)
+    body_parsers = MappingProxyType({"application/json": "json", "application/*+json": "json"})
+
+    def unparsed_body(self, call: ApiCall, media_type: str) -> Any:
+        """Any other type, or none (application/octet-stream), is 415 — after the key is
+        checked, as Spring Security runs before the message converters."""
+        if not call.op.body_media:
+            return NO_BODY
+        self.authenticate(call)
+        raise unsupported_media(media_type or "application/octet-stream")
 
     def rate_limit(self, call: ApiCall) -> list[Window]:
         org = call.tenant

@@ -39,7 +39,7 @@ def unauthorized(timestamp: str, path: str) -> HttpError:
 
 
 def unsupported_media(ctype: str) -> HttpError:
-    return error(415, f"Content type '{ctype or 'none'}' not supported")
+    return error(415, f"Content type '{ctype}' not supported")
 
 
 def duplicated() -> HttpError:

@@ -15,6 +15,7 @@ from faker import Faker
 from ...core import FixtureSchema, load_fixture
 from .model import (
     AddressBook,
+    Balance,
     Category,
     Contact,
     CustomField,
@@ -82,12 +83,21 @@ ORGANISATION = _object(["id", "name", "user_email", "api_keys"], {
         "count": {"type": "integer", "minimum": 0}, "seed": {"type": "integer"},
         "segment": {"type": "integer"}}),  # the segment every generated contact joins
     "messages": {"type": "array", "items": MESSAGE},
+    "balance": _object([], {  # GET /v1/balance (§1.2)
+        "current": {"type": "number"}, "credit_limit": {"type": "number", "minimum": 0},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "bonus_emails": {"type": "integer", "minimum": 0},
+        "bonus_smses": {"type": "integer", "minimum": 0},
+        "prices": _object([], {k: {"type": "number", "minimum": 0}
+                               for k in ("email", "sms", "viber")})}),
 })
 
 
 
 
 SCHEMA: FixtureSchema = FixtureSchema(_object(["organisations"], {
+    "version": _object(["version", "protocolVersion"], {  # GET /v1/version (§1.4)
+        "version": {"type": "string"}, "protocolVersion": {"type": "string"}}),
     "organisations": {"type": "array", "items": ORGANISATION, "minItems": 1}}))
 
 
@@ -132,6 +142,7 @@ def load(path: str, seed: int | None = None) -> dict[str, Any]:
 # -- build: the world from the document -----------------------------------------------------
 def build(world: World, spec: dict[str, Any]) -> World:
     now = world.services.clock.now()
+    world.version = dict(spec.get("version") or {})
     for raw in spec["organisations"]:
         world.add(build_org(raw, now))
     return world
@@ -156,6 +167,10 @@ def build_org(raw: dict[str, Any], now: float) -> Org:
         org.groups[seg["id"]] = Group(seg["id"], seg["name"], seg.get("type", "Static"),
                                       rule=seg.get("rule"), parts=list(seg.get("parts") or ()))
     org.event_types = dict(raw.get("event_types") or {})
+    money = raw.get("balance") or {}
+    org.balance = Balance(float(money.get("current", 0)), float(money.get("credit_limit", 0)),
+                          money.get("currency", "UAH"), int(money.get("bonus_emails", 0)),
+                          int(money.get("bonus_smses", 0)), dict(money.get("prices") or {}))
     people = list(raw.get("contacts") or ())
     for i, person in enumerate(people):
         add_person(org, person, now - (len(people) - i) * 60.0)

@@ -9,6 +9,7 @@ the bulk import's progress, each send's delivery, and the deletion of orders.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +25,14 @@ from .model import (
     World,
     apply_contact,
     clean_channels,
+    given_channels,
     new_uuid,
     norm,
+    stored_value,
 )
 from .render import VelocityError, merge_tags, render
+
+log = logging.getLogger("mailmocks.esputnik")
 
 BULK_CHANNELS = ("email", "sms", "mobilepush", "webpush")
 DEDUPE_CHANNEL = {"email": ("email",), "sms": ("sms",), "push": ("mobilepush",),
@@ -39,7 +44,12 @@ def start_import(world: World, org: Org, session: ImportSession,
                  contacts: list[dict[str, Any]], options: dict[str, Any]) -> None:
     """Queue the import: one job moves it to IMPORTING, the next one does the work."""
     def finish() -> None:
-        import_contacts(world, org, session, contacts, options)
+        try:
+            import_contacts(world, org, session, contacts, options)
+        except Exception as exc:  # a bug of ours: the session says so instead of hanging
+            log.exception("esputnik import %s failed", session.id)
+            session.status, session.updated = "ERROR", world.services.clock.now()
+            session.description = f"Import failed: {type(exc).__name__}"
 
     def start() -> None:
         session.status, session.updated = "IMPORTING", world.services.clock.now()
@@ -51,7 +61,7 @@ def start_import(world: World, org: Org, session: ImportSession,
 def dedupe_value(raw: dict[str, Any], dedupe: str, field_id: int | None) -> str | None:
     if dedupe in DEDUPE_CHANNEL:
         for kind in DEDUPE_CHANNEL[dedupe]:
-            for ch in raw.get("channels") or ():
+            for ch in given_channels(raw):
                 if ch.get("type") == kind:
                     return str(ch["value"]).strip()
         return None
@@ -148,11 +158,11 @@ def update_from_bulk(c: Contact, raw: dict[str, Any], opts: dict[str, Any]) -> N
 
     for key, slot in SIMPLE_FIELDS.items():
         if wanted(key) and (key != "externalCustomerId" or raw.get(key)):
-            setattr(c, slot, raw.get(key) or None)
+            setattr(c, slot, stored_value(key, raw.get(key)))
     address = dict(c.address or {})
     for key in ADDRESS_PARTS:
         if wanted(key):
-            address[key] = (raw.get("address") or {}).get(key)
+            address[key] = stored_value(key, (raw.get("address") or {}).get(key))
     c.address = {k: v for k, v in address.items() if v is not None} or None
     given = clean_channels(raw.get("channels") or [])
     kinds = [k for k in BULK_CHANNELS if wanted(k)]
@@ -222,8 +232,13 @@ def queue(world: World, org: Org, out: Outgoing) -> dict[str, Any]:
     send = Send(request_id, out.channel, out.to, out.contact.id, "IN_QUEUE", msg.id,
                 out.external_request_id, list(out.subscriptions_keys))
     org.sends[request_id] = send
-    services.jobs.submit(lambda: deliver(world, org, send, msg, out),
-                         name=f"esputnik:send:{out.channel}")
+    paid = org.balance.charge(out.channel)
+
+    def job() -> Any:  # a coroutine when paid; else queued, then refused for want of money
+        return deliver(world, org, send, msg, out) if paid else settle(world, send, msg,
+                                                                        "NO_MONEY")
+
+    services.jobs.submit(job, name=f"esputnik:send:{out.channel}")
     return {"id": 0, "locator": out.to, "status": "OK", "requestId": request_id}
 
 
@@ -238,6 +253,9 @@ async def deliver(world: World, org: Org, send: Send, msg: Message, out: Outgoin
         msg.meta["error"] = str(exc)
     except RenderLimitError as exc:
         msg.meta["error"] = f"Velocity rendering stopped: {exc.reason}"
+    except Exception as exc:  # a bug of ours: the send ends ERROR, not IN_QUEUE for ever
+        log.exception("esputnik send %s failed", send.request_id)
+        msg.meta["error"] = f"Rendering failed: {type(exc).__name__}"
     else:
         world.services.outbox.fill(msg, subject=subject, html=html, text=text)
         settle(world, send, msg, outcome(org, send, out.contact))

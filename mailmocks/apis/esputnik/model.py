@@ -161,6 +161,34 @@ class Send:
     subscriptions_keys: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Balance:
+    """What `GET /v1/balance` reports (§1.2): money, credit and prepaid messages. Every
+    queued email or SMS spends a prepaid one while any are left, then its price; a send the
+    balance and credit cannot pay for is not charged and ends `NO_MONEY`."""
+
+    current: float = 0.0
+    credit_limit: float = 0.0
+    currency: str = "UAH"
+    bonus_emails: int = 0
+    bonus_smses: int = 0
+    prices: dict[str, float] = field(default_factory=dict)  # channel -> price per message
+
+    def charge(self, channel: str) -> bool:
+        """Pay for one message; False when neither prepaid messages nor money and credit
+        cover it (nothing is taken then)."""
+        if channel == "email" and self.bonus_emails > 0:
+            self.bonus_emails -= 1
+        elif channel == "sms" and self.bonus_smses > 0:
+            self.bonus_smses -= 1
+        else:
+            left = round(self.current - self.prices.get(channel, 0.0), 6)
+            if left < -self.credit_limit:
+                return False
+            self.current = left
+        return True
+
+
 class Org:
     """One eSputnik organisation: its API keys and everything stored in it."""
 
@@ -190,6 +218,7 @@ class Org:
         self.undeliverable_domains: set[str] = set()
         self.undeliverable_phones: set[str] = set()
         self.recent: dict[tuple[str, str], float] = {}  # (operation, body) -> accepted at
+        self.balance = Balance()
 
     def repeated(self, key: tuple[str, str], now: float) -> bool:
         """Whether `key` was accepted less than a minute ago; if not, remember it now."""
@@ -292,7 +321,7 @@ class Org:
     def find_for(self, raw: dict[str, Any]) -> Contact | None:
         """The contact a Contact body is about: externalCustomerId, then its first email,
         phone or push token."""
-        channels = raw.get("channels") or []
+        channels = given_channels(raw)
         first = {kind: next((str(ch["value"]) for ch in channels if ch.get("type") == kind),
                             None)
                  for kind in ("email", "sms", "viber", "mobilepush")}
@@ -324,10 +353,11 @@ def norm(value: str) -> str:
 
 
 class World:
-    """Every organisation the fake knows, by API key."""
+    """Every organisation the fake knows, by API key, and the service's version (§1.4)."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.version: dict[str, str] = {}
         self.orgs: dict[int, Org] = {}
         self.keys: dict[str, Org] = {}
 
@@ -360,8 +390,10 @@ def one_or_many(items: list[Any]) -> Any:
 
 
 # -- the documented rules and contact writing, on plain values ------------------------
-EMAIL_RE = re.compile(r"^[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;]{2,}$")
-PHONE_RE = re.compile(r"^\+?[0-9]{7,15}$")
+# No whitespace, quotes, brackets, separators or control characters (a NUL included).
+EMAIL_RE = re.compile(r"^[^@\s\"<>,;\x00-\x1f\x7f]+@[^@\s\"<>,;\x00-\x1f\x7f]+"
+                      r"\.[^@\s\"<>,;\x00-\x1f\x7f]{2,}\Z")  # \Z: no trailing newline
+PHONE_RE = re.compile(r"^\+?[0-9]{7,15}\Z")
 NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*\.?$")
 SIMPLE_FIELDS = {"firstName": "first_name", "lastName": "last_name", "contactKey": "contact_key",
                  "languageCode": "language_code", "timeZone": "time_zone",
@@ -372,10 +404,14 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%d.%m.%Y")
 
 
 # -- validation (§2.12) ----------------------------------------------------------------------
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def name_problem(label: str, value: Any) -> str | None:
-    if value in (None, ""):
+    if blank(value):  # the WooCommerce plugin sends " " for a missing name: no name
         return None
-    text = str(value)
+    text = str(value).strip()
     if len(text) > 40:
         return f"{label} must not be longer than 40 characters"
     digits = sum(ch.isdigit() for ch in text)
@@ -438,12 +474,18 @@ def _parses(text: str, fmt: str) -> bool:
     return True
 
 
+def given_channels(raw: dict[str, Any]) -> list[Any]:
+    """The channels of a body that have a value (a blank one is ignored)."""
+    return [ch for ch in raw.get("channels") or ()
+            if not (isinstance(ch, dict) and blank(ch.get("value")))]
+
+
 def contact_problem(org: Org, raw: dict[str, Any], *, need_channels: bool = True) -> str | None:
-    channels = raw.get("channels")
+    channels = given_channels(raw)
     if need_channels and not channels:
         return "Contact must have at least one channel"
     counts: dict[str, int] = {}
-    for ch in channels or ():
+    for ch in channels:
         if not isinstance(ch, dict):
             return "Invalid channel"
         counts[str(ch.get("type"))] = counts.get(str(ch.get("type")), 0) + 1
@@ -467,6 +509,8 @@ def contact_problem(org: Org, raw: dict[str, Any], *, need_channels: bool = True
 def clean_channels(channels: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for ch in channels:
+        if blank(ch.get("value")):
+            continue
         item = {k: v for k, v in ch.items() if k in ("type", "value", "device",
                                                       "webPushSubscription")}
         value = str(item["value"]).strip()
@@ -475,17 +519,23 @@ def clean_channels(channels: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def stored_value(key: str, value: Any) -> Any:
+    """A contact field as stored: names trimmed, a blank value is none."""
+    if key in ("firstName", "lastName") and isinstance(value, str):
+        value = value.strip()
+    return None if blank(value) else value
+
+
 def apply_contact(org: Org, c: Contact, raw: dict[str, Any]) -> None:
     """Set every field present in `raw` (a Contact/ContactUpdate body)."""
     for key, slot in SIMPLE_FIELDS.items():
         if key in raw:
-            value = raw[key]
-            setattr(c, slot, value if value not in ("",) else None)
-    if "channels" in raw and raw["channels"]:
+            setattr(c, slot, stored_value(key, raw[key]))
+    if "channels" in raw and given_channels(raw):
         c.channels = clean_channels(raw["channels"])
     if "address" in raw:
         c.address = {k: v for k, v in (raw["address"] or {}).items()
-                     if k in ADDRESS_PARTS and v is not None} or None
+                     if k in ADDRESS_PARTS and not blank(v)} or None
     if "addressBookId" in raw:
         c.address_book_id = raw["addressBookId"]
     for item in raw.get("fields") or ():

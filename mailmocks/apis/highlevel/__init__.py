@@ -4,9 +4,10 @@ service behaves, fed by Billetto webhooks.
 Facts: docs/vendors/highlevel.md; contract: contracts/highlevel.yaml, whose info.description
 lists the decisions taken where the vendor's docs are silent.
 
-- Every call sends `Version: 2021-07-28` (or `v3`) and `Authorization: Bearer <token>`; a token
-  belongs to one location and holds scopes. Checked in this order: Version, token, scope,
-  location, rate limit, then validation (D-7, D-8).
+- Every call sends a published `Version` (`2021-04-15`, `2021-07-28`, `2023-02-21` or `v3`)
+  and `Authorization: Bearer <token>`; a token belongs to one location and holds scopes.
+  Checked in this order: Version, token, scope, location, rate limit, then validation (D-7,
+  D-8).
 - Errors are NestJS-shaped `{statusCode, message[, error]}` (errors.py); 422 lists every
   problem in a `message` array, class-validator style, unknown properties included (D-6).
 - 100 requests per 10 s and 200,000 per day per token and location, with X-RateLimit-*
@@ -56,6 +57,7 @@ class HighLevelApi(Api[World, Auth]):
     vendor_base_url = "https://services.leadconnectorhq.com"
     vendor_hosts = ("services.leadconnectorhq.com",)
     handler_modules = (blogs, emails, emails_v3)
+    repeated_query = "list"  # Express's query parser: ?a=1&a=2 is ["1", "2"]; class-validator 422s
     checks = CheckSettings(
         excluded_checks={"unsupported_method": "NestJS answers a method with no route 404 "
                                                "`Cannot <METHOD> <path>` "
@@ -63,7 +65,7 @@ class HighLevelApi(Api[World, Auth]):
         expected_statuses={
             "400": "a taken urlSlug; in the v3 Email API a campaign that is no draft or has "
                    "no content",
-            "401": "a Version header the operation does not take",
+            "401": "a Version value that is not published",
             "403": "a generated locationId of another location",
             "404": "an unknown blog, post, template or campaign",
             "409": "scheduling a v3 campaign that is no draft",
@@ -89,7 +91,7 @@ class HighLevelApi(Api[World, Auth]):
             scopes = "" if token.scopes >= ALL_SCOPES else ": " + ", ".join(sorted(token.scopes))
             lines.append(f"location {token.location_id}: Bearer {token.value} "
                          f"({token.name}{scopes})")
-        lines.append("send `Version: 2021-07-28` (`v3` on /emails/locations/...); Billetto "
+        lines.append("send `Version: 2021-07-28` (or 2021-04-15, 2023-02-21, v3); Billetto "
                      f"webhooks: POST /{self.name}{billetto.sandbox.PREFIX}/emit, secret "
                      + world.billetto.secret)
         return lines
@@ -129,7 +131,7 @@ class HighLevelApi(Api[World, Auth]):
         version = call.headers.get("version")
         if version is None:
             raise errors.VERSION_MISSING()
-        if version not in versions_for(call.op):  # the v3 Email API answers only `v3`
+        if version not in versions_for(call.op):  # the published values, on every path
             raise errors.VERSION_INVALID()
         scheme, _, value = call.headers.get("authorization", "").partition(" ")
         token = call.world.tokens.get(value.strip()) if scheme.lower() == "bearer" else None

@@ -120,6 +120,9 @@ def messages_for(op: Operation, problem: Problem) -> list[str]:
     parent, _, last = name.rpartition(".")
     if last.isdigit():  # an item of an array: "each value in tags must be a string"
         item = field_schema(op, problem.location, parent).get("items", {})
+        if kw == "enum" and "enum" in item:  # class-validator's `each: true` wording
+            return [f"each value in {parent} must be one of the following values: "
+                    + ", ".join(map(str, item["enum"]))]
         words = TYPE_WORDS.get(str(item.get("type")), "is invalid")
         return [f"each value in {parent} {words}"]
     if kw == "required":
@@ -139,7 +142,14 @@ def messages_for(op: Operation, problem: Problem) -> list[str]:
     if kw == "minLength":
         return [f"{name} should not be empty"]
     if kw == "format":
+        if schema.get("format") == "email":
+            return [f"{name} must be an email"]  # class-validator's IsEmail
         return [f"{name} must be a valid ISO 8601 date string"]
+    formats = {b.get("format") for b in schema.get("anyOf", ()) if isinstance(b, dict)}
+    if kw == "anyOf" and "email" in formats:
+        return [f"{name} must be an email"]  # an address or empty
+    if kw == "anyOf" and "date-time" in formats:
+        return [f"{name} must be a valid ISO 8601 date string"]  # a date-time or a date
     return [f"{name} is invalid"]
 
 

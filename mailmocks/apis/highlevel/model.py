@@ -20,7 +20,9 @@ from ...core import Call, Services, Table
 from ..billetto import Source
 from .errors import TYPE_WORDS, unprocessable
 
-VERSIONS = ("2021-07-28", "v3")
+# Every published Version value (contracts/highlevel.yaml, decision 7): the spec files'
+# `2021-04-15` and `2021-07-28`, the Node SDK's default `2023-02-21`, and `v3`.
+VERSIONS = ("2021-04-15", "2021-07-28", "2023-02-21", "v3")
 ALL_SCOPES = frozenset({
     "blogs/list.readonly", "blogs/posts.readonly", "blogs/post.write", "blogs/post-update.write",
     "blogs/check-slug.readonly", "blogs/category.readonly", "blogs/author.readonly",

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from support import Receiver
 
 import mailmocks.cli
@@ -61,6 +62,19 @@ def test_a_one_line_summary_unless_json(highlevel_live: HighLevelMock,
                          "--sandbox", highlevel_live.root)
     assert line.returncode == 0, line.stderr
     assert line.stdout == f"order.completed -> 1 delivery(ies): {receiver.url} delivered (200)\n"
+
+
+def test_direct_data_the_event_cannot_be_built_from_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 18: a list `data`, a list id or a URL without a host were tracebacks."""
+    base = ["billetto", "emit", "event.published", "--direct", "--secret", "s"]
+    for extra, words in [(["--url", "http://127.0.0.1:9", "--data", "[1]"], "JSON object"),
+                         (["--url", "http://127.0.0.1:9", "--data", '{"id": [1]}'],
+                          "data.id must be an integer"),
+                         (["--url", "ftp://x"], "url must be an http")]:
+        assert mailmocks.cli.main([*base, *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("mailmocks: ") and words in err and "Traceback" not in err
 
 
 def test_the_verb_comes_from_the_api_that_carries_billetto() -> None:

@@ -126,10 +126,10 @@ def test_accounts_never_see_each_other(botamp_mock: BotampMock) -> None:
     ({"email": "a@acme.fr", "birthday": "30/04/1990"}, "Birthday must use the yyyy-mm-dd format"),
     ({"email": "a@acme.fr", "birthday": "19900430"}, "Birthday must use the yyyy-mm-dd format"),
     ({"email": "a@acme.fr", "birthday": 19900430}, "Birthday must use the yyyy-mm-dd format"),
-    ({"email": "a@acme.fr", "name": 5}, "Name is invalid"),
+    ({"email": "a@acme.fr", "name": {"first": "A"}}, "Name is invalid"),
     ({"email": "a@acme.fr", "job_title": ["x"]}, "Job title is invalid"),
     ({"email": "a@acme.fr", "tags": "vip"}, "Tags is invalid"),
-    ({"email": "a@acme.fr", "tags": ["ok", 1]}, "Tags is invalid"),
+    ({"email": "a@acme.fr", "tags": ["ok", ["nested"]]}, "Tags is invalid"),
 ])
 def test_bad_subscriber_is_400_with_the_reason_and_stores_nothing(
         botamp_mock: BotampMock, subscriber: dict[str, Any], message: str) -> None:

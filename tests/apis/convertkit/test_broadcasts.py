@@ -119,8 +119,8 @@ def test_broadcast_with_invalid_liquid_is_422_and_nothing_changes(convertkit_moc
 
 
 @pytest.mark.parametrize("attrs,word", [
-    ({"send_at": "next tuesday"}, "send_at"), ({"send_at": "2030-01-01"}, "send_at"),
-    ({"published_at": "2030-13-01 00:00:00"}, "published_at"), ({"public": "yes"}, "public"),
+    ({"send_at": "next tuesday"}, "send_at"), ({"send_at": "2030-01-01 25:00"}, "send_at"),
+    ({"published_at": "2030-13-01 00:00:00"}, "published_at"), ({"public": ["yes"]}, "public"),
     ({"subject": 5}, "subject"), ({"content": ["a"]}, "content")])
 def test_broadcast_wrong_types_are_422(convertkit_mock: ConvertKitMock, ck: ConvertKit,
                                        attrs: dict[str, Any], word: str) -> None:

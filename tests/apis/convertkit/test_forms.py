@@ -172,3 +172,12 @@ def test_list_form_subscriptions_desc_and_cancelled(convertkit_mock: ConvertKitM
     assert n > 0 and cancelled["total_subscriptions"] == n
     assert {s["subscriber"]["state"] for s in cancelled["subscriptions"]} == {"cancelled"}
     assert all(s["subscriber"]["id"] % 17 == 0 for s in cancelled["subscriptions"])
+
+
+def test_list_subscription_forms_maps_each_form(convertkit_mock: ConvertKitMock,
+                                                pub: ConvertKit) -> None:
+    """Undocumented; the WordPress library's get_subscription_forms (D-15)."""
+    listed = pub.list_subscription_forms()
+    assert convertkit_mock.last_status == 200
+    assert listed == [{"id": f, "form_id": f, "archived": f == 3004}
+                      for f in (3001, 3002, 3003, 3004)]

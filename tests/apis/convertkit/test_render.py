@@ -125,7 +125,10 @@ def test_a_runaway_broadcast_fails_with_its_reason_and_can_be_fixed(
     failed = mock.world.default.broadcasts.get(bid)
     assert failed is not None and failed.error is not None
     assert "100,000 loop iterations" in failed.error
-    assert mock.outbox.messages("convertkit", kind="broadcast") == []
+    # nothing went out: one failed entry, addressed to the sender, says why
+    [entry] = mock.outbox.messages("convertkit", kind="broadcast")
+    assert (entry.status, entry.to, entry.meta["error"]) == ("failed", "owner@acme.test",
+                                                            failed.error)
     # the lifecycle allows fixing it: edited and rescheduled, it goes out
     ck.update_broadcast(bid, content="<p>fixed</p>", send_at="2026-03-01T12:00:05Z")
     mock.clock.advance(5)

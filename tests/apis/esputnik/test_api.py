@@ -71,6 +71,25 @@ def test_a_body_that_is_not_json_is_400_text_and_another_media_type_415(
     assert r.status_code == 415 and "not supported" in r.text
 
 
+
+@pytest.mark.parametrize(("ctype", "named"), [
+    ("text/plain", "text/plain"), ("application/x-www-form-urlencoded", None),
+    ("", "application/octet-stream"), ("application/xml", "application/xml")])
+def test_only_json_media_types_are_read_as_bodies(esputnik_mock: EsputnikMock, ctype: str,
+                                                  named: str | None) -> None:
+    """§13: Spring's Jackson converter reads application/json and application/*+json; any
+    other type, or none (application/octet-stream), is 415 and nothing is stored."""
+    body = b'{"channels": [{"type": "email", "value": "typed@example.org"}]}'
+    r = call(esputnik_mock, "POST", "/api/v1/contact", content=body,
+             headers={"content-type": ctype} if ctype else {})
+    assert r.status_code == 415
+    assert r.text == f"Content type '{named or ctype}' not supported"
+    assert esputnik_mock.client().search_contacts(email="typed@example.org").total == 0
+    r = call(esputnik_mock, "POST", "/api/v1/contact", content=body,
+             headers={"content-type": "application/vnd.yespo+json; charset=UTF-8"})
+    assert r.status_code == 200
+
+
 def test_unknown_path_is_404_and_wrong_method_405(esputnik_mock: EsputnikMock) -> None:
     assert call(esputnik_mock, "GET", "/api/v1/nothing").status_code == 404
     r = call(esputnik_mock, "PATCH", f"/api/v1/contact/{OLENA}")

@@ -80,6 +80,9 @@ def test_the_same_body_within_a_minute_is_409_duplicated_request(
     ({"channels": email("a@b.org") + email("c@d.org") + email("e@f.org")},
      "at most two channels"),
     ({"firstName": "No channels"}, "channels"),
+    ({"channels": email("nul\u0000@example.org")}, "is not valid email"),
+    ({"channels": email("tab\t@example.org")}, "is not valid email"),
+    ({"channels": [{"type": "sms", "value": " "}]}, "at least one channel"),
 ])
 def test_invalid_contacts_are_400_text_and_store_nothing(esputnik_mock: EsputnikMock,
                                                          contact: dict[str, Any],
@@ -94,6 +97,19 @@ def test_names_follow_the_documented_rules(esputnik_mock: EsputnikMock) -> None:
     es = esputnik_mock.client()
     for i, name in enumerate(["Jean-Luc", "O'Neil", "Jr. Mark", "Олена", "Anna 2nd"]):
         es.add_contact({"firstName": name, "channels": email(f"n{i}@example.org")})
+
+
+def test_blank_names_and_channels_are_no_value(esputnik_mock: EsputnikMock) -> None:
+    """Yespo's WooCommerce plugin sends " " for a missing name, phone and address part."""
+    es = esputnik_mock.client()
+    cid = es.add_contact({"firstName": " ", "lastName": " Doe ",
+                          "channels": email("blank@example.org") + [
+                              {"type": "sms", "value": " "}],
+                          "address": {"region": " ", "town": "Lviv", "postcode": " "}})["id"]
+    got = es.get_contact(cid)
+    assert "firstName" not in got and got["lastName"] == "Doe"
+    assert got["channels"] == email("blank@example.org")
+    assert got["address"] == {"town": "Lviv"}
 
 
 def test_get_unknown_contact_is_404_text(esputnik_mock: EsputnikMock) -> None:
@@ -212,7 +228,7 @@ def test_search_filters(esputnik_mock: EsputnikMock) -> None:
     assert (empty.items, empty.total) == ([], 0)
     err = raises(InvalidRequest, es.search_contacts, email="a@b.org", sort_by="contactId")
     assert "sortBy" in err.body
-    assert raises(InvalidRequest, es.search_contacts, maxrows=501).status == 400
+    assert es.search_contacts(maxrows=501).items == es.search_contacts(maxrows=500).items
 
 
 def test_emails_by_ids_is_an_object_for_one_and_an_array_for_more(
@@ -224,3 +240,15 @@ def test_emails_by_ids_is_an_object_for_one_and_an_array_for_more(
     assert r.json() == {"results": [{"contactId": OLENA, "email": "olena@example.com"},
                                     {"contactId": JOHN, "email": "john.smith@example.com"}]}
     assert esputnik_mock.client().get_contact_emails([TARAS]) == []
+
+
+@pytest.mark.parametrize(("word", "erased"), [("yes", True), ("ON", True), ("1", True),
+                                              ("no", False), ("off", False), ("", False)])
+def test_query_booleans_take_springs_words(esputnik_mock: EsputnikMock, word: str,
+                                           erased: bool) -> None:
+    """§13: Spring's StringToBooleanConverter reads on/off and yes/no as well."""
+    r = call(esputnik_mock, "DELETE", f"/api/v1/contact/{JOHN}", params={"erase": word})
+    assert r.status_code == 200
+    assert (JOHN not in esputnik_mock.org.contacts) is erased
+    assert call(esputnik_mock, "DELETE", f"/api/v1/contact/{MARIA}",
+                params={"erase": "maybe"}).status_code == 400

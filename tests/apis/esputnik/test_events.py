@@ -73,10 +73,17 @@ def test_invalid_events_are_400_text(esputnik_mock: EsputnikMock, body: dict[str
     assert sandbox(esputnik_mock, "events") == []
 
 
-def test_event_v1_values_are_strings(esputnik_mock: EsputnikMock) -> None:
+def test_event_v1_values_are_strings_as_jackson_reads_them(esputnik_mock: EsputnikMock) -> None:
+    """v1 param values bind to a Java String (§13): a number or boolean is taken as its
+    text, an object or a list is a 400."""
     r = call(esputnik_mock, "POST", "/api/v1/event",
-             json={"eventTypeKey": "x", "keyValue": "k", "params": [{"name": "n", "value": 5}]})
-    assert r.status_code == 400
-    r = call(esputnik_mock, "POST", "/api/v1/event",
-             json={"eventTypeKey": "x", "keyValue": "k", "params": [{"name": "n", "value": "5"}]})
+             json={"eventTypeKey": "x", "keyValue": "k", "params": [{"name": "n", "value": 5},
+                                                                   {"name": "b", "value": True}]})
     assert (r.status_code, r.content) == (200, b"")
+    (event,) = sandbox(esputnik_mock, "events")
+    assert event["params"] == [{"name": "n", "value": "5"}, {"name": "b", "value": "true"}]
+    for value in ({"a": 1}, [1]):
+        r = call(esputnik_mock, "POST", "/api/v1/event",
+                 json={"eventTypeKey": "x", "keyValue": "k",
+                       "params": [{"name": "n", "value": value}]})
+        assert r.status_code == 400

@@ -48,7 +48,9 @@ def test_bulk_limits_3000_contacts_and_rejects_bad_ones_up_front(
     out, status = import_now(esputnik_mock, many[:3000])
     assert len(status["mapping"]) == 3000
     r = call(esputnik_mock, "POST", "/api/v1/contacts",
-             json={"dedupeOn": "email", "contacts": [{"firstName": "NoChannel"}]})
+             json={"dedupeOn": "email", "contacts": [{"firstName": "NoChannel", "x": 1,
+                                                      "externalCustomerId": "e-1"}]})
+    # the specification's FailedContact: the contact's known fields, no externalCustomerId
     assert r.json()["failedContacts"] == {"firstName": "NoChannel",
                                           "error": "Contact must have at least one channel"}
     out, _ = import_now(esputnik_mock, [{"channels": email("bad")}, {"firstName": "X"}])
@@ -123,3 +125,16 @@ def test_bulk_segments_events_and_other_dedupe_keys(esputnik_mock: EsputnikMock)
 def test_unknown_import_session_is_404(esputnik_mock: EsputnikMock) -> None:
     err = raises(NotFound, esputnik_mock.client().get_import_status, "nope")
     assert err.body == "Import session 'nope' not found"
+
+
+def test_bulk_updates_read_blank_names_and_address_parts_as_no_value(
+        esputnik_mock: EsputnikMock) -> None:
+    """§13: the WooCommerce plugin's " " for a missing name or address part clears it."""
+    es = esputnik_mock.client()
+    import_now(esputnik_mock, [{"channels": email("olena@example.com") + [
+        {"type": "sms", "value": " "}], "firstName": " ", "lastName": " Kovalenko ",
+        "address": {"town": " ", "region": "Kyivska"}}])
+    got = es.get_contact(100000001)
+    assert "firstName" not in got and got["lastName"] == "Kovalenko"
+    assert got["address"] == {"region": "Kyivska"}
+    assert got["channels"] == email("olena@example.com")  # every field updated: no phone

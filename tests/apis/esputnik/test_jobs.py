@@ -140,3 +140,25 @@ def test_faq_flows_in_the_running_sandbox(esputnik_live: EsputnikMock) -> None:
         sends = httpx.get(f"{esputnik_live.base_url}/_sandbox/sends",
                           params={"requestId": got["sent"]}).json()["sends"]
         assert "Delivery: Nova Poshta to Kyiv" in sends[0]["html"]
+
+
+def test_a_failing_import_or_send_job_ends_in_error_saying_why(
+        esputnik_mock: EsputnikMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: a background job that breaks leaves its object in the vendor's ERROR state
+    (import status, message status) with the reason, instead of STARTED/IN_QUEUE for ever."""
+    from mailmocks.apis.esputnik import jobs
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    es = esputnik_mock.client()
+    monkeypatch.setattr(jobs, "import_contacts", broken)
+    out = es.add_contacts([{"channels": [{"type": "email", "value": "j@example.org"}]}], "email")
+    monkeypatch.setattr(jobs, "personalise", broken)
+    (sent,) = es.send_email("news@acme-shop.test", "Hi", "<p>hi</p>", ["k@example.org"])
+    esputnik_mock.drain()
+    status = es.get_import_status(out["asyncSessionId"])
+    assert (status["status"], status["description"]) == ("ERROR", "Import failed: RuntimeError")
+    assert es.get_message_status([sent["requestId"]])[0]["status"] == "ERROR"
+    (mail,) = esputnik_mock.outbox.messages("esputnik")
+    assert mail.meta["error"] == "Rendering failed: RuntimeError"

@@ -1,5 +1,5 @@
 """eSputnik prepared email messages (§7, assumption J): CRUD, search by name or tag, the
-sender and Velocity checks on save.
+Velocity checks on save, any sender saved (a known one is needed to send).
 
 Facts: docs/vendors/esputnik.md (sections quoted as §n, decisions as D-n).
 """
@@ -43,8 +43,11 @@ def test_prepared_message_crud(esputnik_mock: EsputnikMock) -> None:
 
 def test_prepared_message_validation(esputnik_mock: EsputnikMock) -> None:
     es = esputnik_mock.client()
-    err = raises(InvalidRequest, es.create_email_message, "n", "spoof@evil.test", "s", "<p/>")
-    assert err.body == "Sender 'spoof@evil.test' is not valid"
+    # any sender may be saved (assumption J); sending it needs a known one (§6.2)
+    mid = es.create_email_message("n", '"Someone" spoof@evil.test', "s", "<p/>")["id"]
+    assert es.get_email_message(mid)["from"] == '"Someone" spoof@evil.test'
+    err = raises(InvalidRequest, es.smartsend, mid, [{"locator": "olena@example.com"}])
+    assert err.body == "Sender '\"Someone\" spoof@evil.test' is not valid"
     err = raises(InvalidRequest, es.create_email_message, "n", "news@acme-shop.test", "s",
                  "#if($x) no end")
     assert err.body.startswith("htmlText: Velocity syntax error")

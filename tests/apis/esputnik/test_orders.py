@@ -89,3 +89,29 @@ def test_delete_orders_is_an_async_job(esputnik_mock: EsputnikMock) -> None:
          "The period must not exceed 24"),
     ]:
         assert raises(InvalidRequest, es.delete_orders, **kwargs).body.startswith(message)
+
+
+def test_money_as_text_and_integer_ids_are_read_as_jackson_does(
+        esputnik_mock: EsputnikMock) -> None:
+    """§13: the WooCommerce plugin sends money as text ("" when absent) and ids as numbers."""
+    es = esputnik_mock.client()
+    failed = es.add_orders([order("o-9", totalCost="120.50", shipping="", discount="",
+                                  taxes="4.2", externalCustomerId=1001, email="w@example.org",
+                                  items=[{"externalItemId": 77, "quantity": "2", "cost": 60.25,
+                                          "url": False}])])
+    assert failed == []
+    (stored,) = sandbox(esputnik_mock, "orders")
+    data = stored["order"]
+    assert (data["totalCost"], data["shipping"], data["discount"], data["taxes"]) == (
+        120.5, None, None, 4.2)
+    assert data["externalCustomerId"] == "1001"
+    assert data["items"] == [{"externalItemId": "77", "quantity": 2, "cost": 60.25,
+                              "url": "false"}]
+    assert es.search_contacts(external_customer_id="1001").items[0]["id"] == stored["contactId"]
+
+
+def test_an_order_whose_email_holds_a_nul_is_rejected(esputnik_mock: EsputnikMock) -> None:
+    es = esputnik_mock.client()
+    (failed,) = es.add_orders([order("o-nul", email="x\u0000@example.org")])
+    assert "is not valid email" in failed["error"]
+    assert sandbox(esputnik_mock, "orders") == []

@@ -184,3 +184,21 @@ def test_send_viber(esputnik_mock: EsputnikMock) -> None:
                  .decode()})
     assert (other.status_code, other.text) == (
         400, "from is required: the account has more than one sender")
+
+
+def test_message_status_without_ids_is_400(esputnik_mock: EsputnikMock) -> None:
+    """`ids` is optional in [S1]; without any requestId there is nothing to report."""
+    for params in ({}, {"ids": " , "}):
+        r = esputnik_mock.http.get("/api/v1/message/status", params=params,
+                                   auth=esputnik_mock.auth)
+        assert r.status_code == 400 and r.text.startswith("ids is required")
+
+
+def test_a_json_param_nested_too_deeply_is_an_error_result(esputnik_mock: EsputnikMock) -> None:
+    """§13: what is queued must be readable again (the outbox shows each message's data)."""
+    es = esputnik_mock.client()
+    deep = "[" * 300 + "]" * 300
+    (result,) = es.smartsend(3000002, [{"locator": "olena@example.com",
+                                        "jsonParam": f'{{"promo": {deep}}}'}])
+    assert result["status"] == "ERROR" and "nests deeper than 200" in result["message"]
+    assert esputnik_mock.outbox.messages("esputnik") == []

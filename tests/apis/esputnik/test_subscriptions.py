@@ -46,3 +46,10 @@ def test_subscription_categories(esputnik_mock: EsputnikMock) -> None:
     err = raises(InvalidRequest, es.update_contact_subscriptions, OLENA, ["zzz"])
     assert err.body == "Subscription category with key 'zzz' not found"
     assert raises(NotFound, es.get_contact_subscriptions, 5).status == 404
+
+
+def test_a_nul_inside_an_unsubscribed_address_is_400(esputnik_mock: EsputnikMock) -> None:
+    r = esputnik_mock.http.post("/api/v1/emails/unsubscribed/add", auth=esputnik_mock.auth,
+                                json={"emails": ["a\u0000b@example.org"]})
+    assert r.status_code == 400 and "is not valid email" in r.text
+    assert esputnik_mock.org.unsubscribed == set()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from support import raises
 
 from mailmocks.apis.highlevel import api
@@ -42,11 +43,24 @@ def test_version_header_is_required_and_checked_first(highlevel_mock: HighLevelM
     missing = categories(highlevel_mock, version=None, token="not-a-token")
     assert (missing.status_code, missing.json()) == (
         401, {"statusCode": 401, "message": "version header was not found."})
-    bad = categories(highlevel_mock, version="2023-02-21")
+    bad = categories(highlevel_mock, version="2022-01-01")
     assert (bad.status_code, bad.json()) == (
         401, {"statusCode": 401, "message": "version header is invalid"})
-    assert categories(highlevel_mock, version="v3").status_code == 200
-    assert categories(highlevel_mock).status_code == 200
+    assert categories(highlevel_mock, version="V3").status_code == 401  # exact values only
+
+
+@pytest.mark.parametrize("version", ["2021-04-15", "2021-07-28", "2023-02-21", "v3"])
+def test_every_published_version_is_answered_on_every_api(highlevel_mock: HighLevelMock,
+                                                          version: str) -> None:
+    """The Node SDK's default `2023-02-21` included: one path of Blogs, the builder, the
+    schedule and the v3 Email API, each answering 200."""
+    mock = highlevel_mock
+    assert categories(mock, version=version).status_code == 200
+    assert get(mock, "/emails/builder", version=version).status_code == 200
+    assert get(mock, "/emails/schedule", version=version).status_code == 200
+    v3 = mock.http.get(f"/emails/locations/{mock.location_id}/templates",
+                       headers={"authorization": f"Bearer {mock.token}", "version": version})
+    assert v3.status_code == 200, v3.text
 
 
 def test_unknown_or_missing_token_is_401(highlevel_mock: HighLevelMock) -> None:

@@ -45,7 +45,7 @@ def test_v3_templates_are_builder_templates_both_ways(highlevel_mock: HighLevelM
     assert highlevel_mock.http.get(made["previewUrl"].removeprefix(
         highlevel_mock.base_url)).text == "<p>Thanks</p>"
     tid = hl.create_template(loc, "html", name="From the builder")["redirect"]
-    items = hl.list_email_templates(loc, limit=100)["items"]
+    items = hl.list_email_templates(loc, limit=20)["items"]
     assert tid in [i["id"] for i in items]  # builder -> v3
     got = hl.get_email_template(loc, tid)
     assert (got["name"], got["editorType"], got["deleted"]) == ("From the builder", "html",
@@ -127,12 +127,13 @@ def test_folders_import_and_update(highlevel_mock: HighLevelMock) -> None:
         hl.delete_email_template(loc, "noSuchTemplate000000")
 
 
-def test_v3_needs_version_v3_its_scopes_and_the_location(highlevel_mock: HighLevelMock) -> None:
+def test_v3_needs_a_published_version_scopes_and_location(highlevel_mock: HighLevelMock
+                                                         ) -> None:
     mock, loc = highlevel_mock, highlevel_mock.location_id
     path = f"{V3}/{loc}/templates"
     assert mock.http.get(path, headers=v3_headers(mock)).status_code == 200
-    old = mock.http.get(path, headers=v3_headers(mock, "2021-07-28"))
-    assert (old.status_code, old.json()) == (401, {"statusCode": 401,
+    bad = mock.http.get(path, headers=v3_headers(mock, "v2"))
+    assert (bad.status_code, bad.json()) == (401, {"statusCode": 401,
                                                    "message": "version header is invalid"})
     ro = mock.client(mock.readonly_token)
     assert ro.list_email_campaigns(loc)["total"] == 4  # reads
@@ -287,3 +288,37 @@ def test_stats_workflows_and_bulk_actions(highlevel_mock: HighLevelMock) -> None
 def _days_ago(mock: HighLevelMock, days: int) -> str:
     when = datetime.fromtimestamp(mock.clock.now() - days * 86_400, tz=timezone.utc)
     return when.isoformat().replace("+00:00", "Z")
+
+
+# -- email addresses (issue 18: a NUL inside an address was accepted) -------------------------
+@pytest.mark.parametrize("address", ["hello\x00@aurora.test", "hello@auro\x00ra.test",
+                                     "no-at-sign", "a\n@b.test"])
+def test_an_address_no_mail_system_takes_is_422(highlevel_mock: HighLevelMock,
+                                                address: str) -> None:
+    mock, loc = highlevel_mock, highlevel_mock.location_id
+    headers = v3_headers(mock)
+    made = mock.http.post(f"{V3}/{loc}/templates", headers=headers, json={
+        "name": "Bad sender", "editorType": "html", "fromEmail": address})
+    assert (made.status_code, made.json()["message"]) == (422, ["fromEmail must be an email"])
+    campaign = mock.client().create_email_campaign(loc, "Sender check", user_id=USER,
+                                                   editor_type="html", editor_content="<p>x</p>")
+    out = mock.http.post(f"{V3}/{loc}/campaigns/emails/{campaign['id']}/schedule",
+                         headers=headers, json={
+                             "scheduleType": "immediate", "timeZone": "UTC", "userId": USER,
+                             "emailMeta": {**META, "fromEmail": address,
+                                           "replyToAddress": address},
+                             "recipients": {"type": "contact", "contactIds": [MAJA]}})
+    assert (out.status_code, out.json()["message"]) == (
+        422, ["emailMeta.fromEmail must be an email", "emailMeta.replyToAddress must be an email"])
+    mock.drain()
+    assert mock.outbox.messages("highlevel") == []
+    names = [t["name"] for t in mock.client().list_email_templates(loc, limit=20)["items"]]
+    assert "Bad sender" not in names
+
+
+def test_an_empty_template_sender_is_still_accepted(highlevel_mock: HighLevelMock) -> None:
+    """Template senders are settings (the response always carries one, "" by default)."""
+    hl, loc = highlevel_mock.client(), highlevel_mock.location_id
+    made = hl.create_email_template(loc, "No sender yet", from_email="")
+    assert hl.update_email_template(loc, made["id"], from_email="hi@aurora.test")[
+        "fromEmail"] == "hi@aurora.test"

@@ -13,6 +13,7 @@ from ....core import Reply, iso, json_reply, no_content, op
 from .. import errors
 from ..jobs import schedule_broadcast
 from ..model import PER_PAGE, ApiCall, Broadcast, body_of, broadcast_json, parse_time
+from ..params import as_bool
 from ..render import syntax_error
 from . import page_of
 
@@ -32,8 +33,8 @@ def apply_broadcast(b: Broadcast, body: dict[str, Any]) -> None:
     for name in ATTRS:
         if name in body:
             setattr(b, name, body[name])
-    if "public" in body:
-        b.public = bool(body["public"])
+    if "public" in body:  # ActiveModel's boolean cast; blank keeps the default
+        b.public = bool(as_bool(body["public"]))
     b.published_at = published_at
     b.send_at = send_at
 

@@ -15,6 +15,12 @@ def list_forms(call: ApiCall) -> dict[str, Any]:
     return {"forms": [form_json(f, f"acct{acct.id}") for f in acct.forms]}
 
 
+@op("list_subscription_forms")
+def list_subscription_forms(call: ApiCall) -> list[dict[str, Any]]:
+    """Undocumented, called by the WordPress library: legacy mapping -> form (D-15)."""
+    return [{"id": f.id, "form_id": f.id, "archived": f.archived} for f in call.tenant.forms]
+
+
 @op("add_subscriber_to_form")
 async def add_subscriber_to_form(call: ApiCall) -> dict[str, Any]:
     form_id = call.params["form_id"]

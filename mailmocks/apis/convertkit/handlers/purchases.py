@@ -20,23 +20,15 @@ from ..model import (
     parse_time,
     purchase_json,
 )
+from ..params import INT4, INTEGER_TEXT, as_int, as_money, as_text, blank
 from . import page_of
-
-
-def _money(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def purchase_problems(p: dict[str, Any]) -> list[str]:
     """The documented 400's clauses, in the docs' words (assumption D)."""
     problems = [f"{name} can't be blank" for name in
                 ("transaction_id", "email_address", "currency")
-                if p.get(name) in (None, "")]
+                if blank(p.get(name))]
     products = p.get("products")
     if not isinstance(products, list) or not products:
         problems.append("products can't be blank")
@@ -48,12 +40,21 @@ def purchase_problems(p: dict[str, Any]) -> list[str]:
         label = item.get("name") or item.get("pid") or "?"
         for key, word in (("unit_price", "Unit price"), ("quantity", "Quantity"),
                           ("name", "Name"), ("pid", "Pid"), ("lid", "Lid")):
-            if item.get(key) in (None, ""):
+            if blank(item.get(key)):
                 problems.append(f"{word} can't be blank for product: {label}")
     if isinstance(p.get("email_address"), str) and p["email_address"] and not EMAIL_RE.match(
             p["email_address"].strip()):
         problems.append("email_address is invalid")
     return problems
+
+
+def _ref(value: Any, name: str) -> int | str:
+    """A product or line-item id: yours, an integer or a string (kept as sent)."""
+    if isinstance(value, str) and not INTEGER_TEXT.match(value):
+        return value.strip()
+    number = as_int(value, name)
+    assert number is not None  # purchase_problems refused a blank one
+    return number
 
 
 @op("create_purchase")
@@ -65,15 +66,18 @@ def create_purchase(call: ApiCall) -> Reply:
     problems = purchase_problems(p)
     if problems:
         raise errors.missing_parameters(", ".join(problems))
-    products = [{"unit_price": float(i["unit_price"]), "quantity": int(i["quantity"]),
-                 "sku": i.get("sku"), "name": str(i["name"]), "pid": i["pid"], "lid": i["lid"]}
+    # cast and range-checked like the columns they land in (D-13), all before storing
+    products = [{"unit_price": as_money(i["unit_price"], "unit_price"),
+                 "quantity": as_int(i["quantity"], "quantity", INT4, -INT4 - 1),
+                 "sku": as_text(i.get("sku")), "name": str(i["name"]),
+                 "pid": _ref(i["pid"], "pid"), "lid": _ref(i["lid"], "lid")}
                 for i in p["products"]]
     # assumption I: money fields that were not sent stay null
     subtotal, tax, shipping, discount, total = (
-        _money(p.get(k)) for k in ("subtotal", "tax", "shipping", "discount", "total"))
+        as_money(p.get(k), k) for k in ("subtotal", "tax", "shipping", "discount", "total"))
     email = str(p["email_address"]).strip()
     existing = acct.purchases.by("txn", str(p["transaction_id"]))
-    when = parse_time(p.get("transaction_time")) or call.clock.now()
+    when = parse_time(p.get("transaction_time"), "transaction_time") or call.clock.now()
     purchase = Purchase(existing.id if existing else acct.purchases.next_id(),
                         str(p["transaction_id"]), str(p.get("status") or "paid"), email,
                         str(p["currency"]).upper(), when, subtotal, shipping, discount, tax,

@@ -22,6 +22,7 @@ from ..model import (
     tag_json,
     within,
 )
+from ..params import as_text
 from . import page_of
 
 
@@ -39,11 +40,11 @@ def list_subscribers(call: ApiCall) -> dict[str, Any]:
     acct, p = call.tenant, call.params
     desc = p.get("sort_order") == "desc"
     if p.get("email_address") is not None:
-        found = acct.subscribers.by("email", str(p["email_address"]).strip().lower())
+        found = jobs.by_email(call.world, acct, str(p["email_address"]))
         page: Page[Subscriber] = paginate([found] if found else [], page_of(call), PER_PAGE)
     else:
         cancelled = p.get("sort_field") == "cancelled_at"
-        bounds = [(k, day_bound(p[k], k.endswith("to"))) for k in
+        bounds = [(k, day_bound(p[k], k.endswith("to"), k)) for k in
                   ("from", "to", "updated_from", "updated_to") if p.get(k)]
         if not bounds and not cancelled:
             page = acct.subscribers.page(page_of(call), PER_PAGE, group="listing",
@@ -77,8 +78,8 @@ def update_subscriber(call: ApiCall) -> Reply:
         email = email.strip()
         if not EMAIL_RE.match(email):
             raise errors.unprocessable("Email address is invalid")
-        other = acct.subscribers.by("email", email.lower())
-        if other is not None and other.id != s.id:
+        holder = jobs.email_holder(acct, email)  # a queued 202 has reserved its email
+        if holder is not None and holder != s.id:
             raise errors.unprocessable("Email address has already been taken")
     first_name = body.get("first_name")
     update = SubscriberUpdate(
@@ -91,7 +92,7 @@ def update_subscriber(call: ApiCall) -> Reply:
             preview["email_address"] = email
         if "first_name" in body:
             preview["first_name"] = first_name
-        preview["fields"].update({k: None if v is None else str(v) for k, v in fields.items()
+        preview["fields"].update({k: as_text(v) for k, v in fields.items()
                                   if k in preview["fields"]})
         return json_reply(202, {"subscriber": preview})
     jobs.apply_update(call.world, acct, s, update)
@@ -101,7 +102,7 @@ def update_subscriber(call: ApiCall) -> Reply:
 @op("unsubscribe_subscriber")
 def unsubscribe_subscriber(call: ApiCall) -> dict[str, Any]:
     acct = call.tenant
-    s = acct.subscribers.by("email", str(body_of(call).get("email") or "").strip().lower())
+    s = jobs.by_email(call.world, acct, str(body_of(call).get("email") or ""))
     if s is None:
         raise errors.not_found()
     set_state(call.world, acct, s, "cancelled")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ....core import Reply, iso, json_reply, op
-from .. import errors
+from .. import errors, jobs
 from ..model import ApiCall, Tag, body_of, tag_json, untag
 from . import list_subscriptions, subscribe_by_email
 
@@ -64,7 +64,7 @@ def remove_tag_from_subscriber(call: ApiCall) -> dict[str, Any]:
 def remove_tag_from_subscriber_by_email(call: ApiCall) -> dict[str, Any]:
     acct, tag = call.tenant, tag_or_404(call)
     email = str(body_of(call).get("email") or "")
-    s = acct.subscribers.by("email", email.lower())
+    s = jobs.by_email(call.world, acct, email)
     if s is not None:  # an address without the tag (or unknown) succeeds silently
         untag(call.world, acct, s, tag)
     return tag_json(tag)

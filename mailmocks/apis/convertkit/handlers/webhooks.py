@@ -9,6 +9,7 @@ from ....core import op
 from .. import errors
 from ..jobs import WEBHOOK_PARAMS
 from ..model import ApiCall, Rule, body_of, rule_json
+from ..params import as_int, blank
 
 
 @op("create_webhook")
@@ -22,11 +23,13 @@ def create_webhook(call: ApiCall) -> dict[str, Any]:
         used = next((k for k in ("course_id", "sequence_id") if event.get(k) is not None), None)
         if used is None:
             raise errors.unprocessable("course_id is required for this event")
-        params[used] = event[used]
+        params[used] = as_int(event[used], used)
     elif param is not None:
-        if event.get(param) in (None, ""):
+        if blank(event.get(param)):
             raise errors.unprocessable(f"{param} is required for this event")
-        params[param] = event[param]
+        # ids arrive as numbers or numeric strings (the PHP SDK sends strings): stored cast
+        params[param] = (str(event[param]) if param == "initiator_value"
+                         else as_int(event[param], param))
     rule = Rule(acct.rules.next_id(), name, params, str(body["target_url"]))
     acct.rules.put(rule.id, rule)
     return {"rule": rule_json(acct, rule)}

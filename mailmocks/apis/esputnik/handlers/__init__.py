@@ -12,6 +12,7 @@ from ....core import Reply
 from ..model import ApiCall
 
 JSON_UTF8 = "application/json; charset=UTF-8"
+MAX_ROWS = 500  # rows in one page of any list (§0); a larger maxrows is read as this
 
 
 def plain_ok(text: str) -> Reply:
@@ -31,5 +32,5 @@ def listing(items: list[Any], total: int) -> Reply:
 def page_args(call: ApiCall) -> tuple[int, int]:
     """`startindex` (1-based) and `maxrows` as a slice start and length."""
     start = int(call.params.get("startindex", 1))
-    rows = int(call.params.get("maxrows", 500))
+    rows = min(int(call.params.get("maxrows", MAX_ROWS)), MAX_ROWS)
     return start - 1, rows

@@ -128,7 +128,9 @@ def delete_contact(call: ApiCall) -> Reply:
 
 @op("delete_contact_by_external_id")
 def delete_contact_by_external_id(call: ApiCall) -> Reply:
-    org, ext = call.tenant, call.params["externalCustomerId"]
+    org, ext = call.tenant, str(call.params.get("externalCustomerId") or "").strip()
+    if not ext:
+        raise bad_request("externalCustomerId is required")
     cid = org.by_external.get(ext)
     c = org.contacts.get(cid) if cid is not None else None
     if c is None or (c.deleted and not call.params.get("erase")):

@@ -10,6 +10,11 @@ from ..errors import bad_request, not_found
 from ..jobs import dedupe_problem, start_import
 from ..model import ApiCall, ImportSession, body_of, contact_problem, new_uuid, one_or_many
 
+# The fields of the specification's FailedContact [S1]: the rejected contact as sent, without
+# its externalCustomerId (the DTO has none) or anything else it does not know
+FAILED_FIELDS = ("firstName", "lastName", "channels", "address", "fields", "addressBookId", "id",
+                 "contactKey", "groups", "languageCode", "timeZone")
+
 
 @op("add_contacts")
 def add_contacts(call: ApiCall) -> dict[str, Any]:
@@ -25,7 +30,8 @@ def add_contacts(call: ApiCall) -> dict[str, Any]:
     for raw in body["contacts"]:
         problem = contact_problem(org, raw) or dedupe_problem(raw, dedupe, field_id)
         if problem:
-            failed.append({**raw, "error": problem})
+            failed.append({**{k: v for k, v in raw.items() if k in FAILED_FIELDS},
+                           "error": problem})
         else:
             accepted.append(copy.deepcopy(raw))
     session = ImportSession(new_uuid(), "STARTED", call.clock.now())

@@ -5,26 +5,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ....core import Reply, iso, op
+from ....core import Reply, op
 from ..errors import bad_request, not_found, unknown_category
 from ..model import ApiCall, EmailMessage, Org, body_of
 from ..render import VelocityError, check
 from . import empty_ok, listing, page_args
 
-SENDER_RE = re.compile(r'^\s*(?:"?([^"<]*?)"?\s*<([^<>\s]+)>|([^<>\s]+))\s*$')
+# `"Name" <addr>`, `"Name" addr` (the specification's example) or a bare address
+SENDER_RE = re.compile(r'^\s*(?:"?([^"<]*?)"?\s*<([^<>\s]+)>|"([^"]*)"\s+([^<>\s"]+)'
+                       r'|([^<>\s"]+))\s*$')
 
 
 def sender_address(org: Org, sender: str) -> str:
-    """The address of a `"Name" <addr>` or bare sender, which must be the organisation's."""
+    """The address of a sender, which must be one of the organisation's: sending needs a
+    known sender (§6.2); saving a prepared message does not (assumption J)."""
     m = SENDER_RE.match(sender)
-    address = (m.group(2) or m.group(3)).lower() if m else ""
+    address = (m.group(2) or m.group(4) or m.group(5)).lower() if m else ""
     if address not in org.senders["email"]:
         raise bad_request(f"Sender '{sender}' is not valid")
     return address
 
 
 def checked_message(org: Org, body: dict[str, Any]) -> dict[str, Any]:
-    sender_address(org, body["from"])
     for part in ("subject", "htmlText"):
         try:
             check(body[part])
@@ -47,7 +49,7 @@ def apply_message(m: EmailMessage, body: dict[str, Any]) -> None:
 
 def summary_json(m: EmailMessage) -> dict[str, Any]:
     return {"id": m.id, "name": m.name, "from": m.sender, "subject": m.subject,
-            "tags": list(m.tags), "createdDate": iso(m.created), "updatedDate": iso(m.updated)}
+            "tags": list(m.tags)}
 
 
 def message_json(m: EmailMessage) -> dict[str, Any]:
@@ -73,7 +75,7 @@ def search_email_messages(call: ApiCall) -> Reply:
              if not needle or needle in m.name.lower()
              or needle in (t.lower() for t in m.tags)]
     start, rows = page_args(call)
-    return listing([summary_json(m) for m in found[start:start + rows]], len(found))
+    return listing([message_json(m) for m in found[start:start + rows]], len(found))
 
 
 @op("create_email_message")

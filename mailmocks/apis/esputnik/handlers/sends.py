@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from ....core import Clock, op
+from ..coerce import MAX_NESTING, depth
 from ..errors import bad_request, unknown_category
 from ..jobs import Outgoing, queue
 from ..model import EMAIL_RE, PHONE_RE, ApiCall, Contact, Org, Send, body_of, one_or_many
@@ -58,6 +59,9 @@ def smartsend_message(call: ApiCall) -> dict[str, Any]:
             data = None
         if not isinstance(data, dict):
             out.append(error_result(locator, "jsonParam must hold a JSON object"))
+            continue
+        if depth(data, MAX_NESTING) > MAX_NESTING:  # it could not be shown again (§13)
+            out.append(error_result(locator, f"jsonParam nests deeper than {MAX_NESTING} levels"))
             continue
         out.append(queue(call.world, org, Outgoing(
             "email", locator, c, sender, m.subject, m.html, data, "smartsend", velocity=True,
@@ -173,6 +177,9 @@ def status_json(send: Send) -> dict[str, Any]:
 @op("get_message_status")
 def get_message_status(call: ApiCall) -> dict[str, Any]:
     org = call.tenant
-    ids = dict.fromkeys(x.strip() for x in str(call.params["ids"]).split(",") if x.strip())
+    ids = dict.fromkeys(x.strip() for x in str(call.params.get("ids") or "").split(",")
+                        if x.strip())
+    if not ids:
+        raise bad_request("ids is required: the requestIds of the sends, comma-separated")
     found = [status_json(org.sends[i]) for i in ids if i in org.sends]
     return {"results": one_or_many(found)}

@@ -49,7 +49,8 @@ def fetch_template(call: ApiCall) -> dict[str, Any]:
               and (not parent or t.parent_id == parent)
               and (not q.get("builderVersion") or t.version == q["builderVersion"])
               and not (q.get("templatesOnly") and t.template_type == "folder")]
-    chosen.sort(key=lambda t: (t.date_added, t.rid), reverse=q.get("sortByDate") != "asc")
+    oldest_first = str(q.get("sortByDate", "")).lower() == "asc"  # any other value: newest
+    chosen.sort(key=lambda t: (t.date_added, t.rid), reverse=not oldest_first)
     page = window(chosen, count(q, "offset"), count(q, "limit", 10))
     return {"builders": [template_json(call, t) for t in page], "traceId": call.world.trace_id()}
 
