@@ -51,7 +51,8 @@ class Sandbox:
         if build:
             self._build()
         # a request naming a vendor's own host (api.convertkit.com) reaches that fake as is
-        self.host_routes: dict[str, str] = vendor_host_routes(self.names)
+        # (served: found on the build thread, as it imports every vendor package)
+        self.host_routes: dict[str, str] = vendor_host_routes(self.names) if build else {}
         from .admin import build_admin  # the admin app reads the sandbox it serves
         self.admin = build_admin(self)
 
@@ -84,6 +85,8 @@ class Sandbox:
             await self._lifespan(receive, send)
             return
         path: str = scope["path"]
+        if self._built is not None and not self.host_routes:
+            await self._host_routes_when_known(scope)
         by_host = self.host_routes.get(_host_of(scope)) if self.host_routes else None
         if by_host is not None and not _sandbox_only(path):
             hosted = self.apps.get(by_host) or await self._app_when_built(by_host)
@@ -135,6 +138,7 @@ class Sandbox:
 
         def work() -> None:
             try:
+                self.host_routes = vendor_host_routes(self.names)
                 (build or self._build)()
             except BaseException as exc:  # reported by whoever waits (the CLI exits 1)
                 self.build_error = exc
@@ -145,6 +149,16 @@ class Sandbox:
 
         self._builder = threading.Thread(target=work, name="mailmocks-build", daemon=True)
         self._builder.start()
+
+    async def _host_routes_when_known(self, scope: Scope) -> None:
+        """While starting, a request naming a host that may be a vendor's waits until the
+        vendors' hosts are known; the sandbox's own hosts (the usual case) never wait."""
+        built = self._built
+        host = _host_of(scope)
+        if built is None or self._builder is None or host in LOOPBACK_HOSTS or not host:
+            return
+        while not built.is_set() and not self.host_routes:
+            await asyncio.sleep(0.01)
 
     def _in_order(self) -> None:
         """`apps` in the registry's order again (on the loop: no request sees it change)."""

@@ -31,3 +31,19 @@ def test_requests_during_the_build_wait_for_their_api() -> None:
     assert list(box.apps) == ["convertkit", "botamp", "highlevel"] and box.build_error is None
     box.reset()  # waits for nothing now, rebuilds in place
     assert list(box.apps) == ["convertkit", "botamp", "highlevel"]
+
+
+def test_a_vendor_host_request_during_the_build_reaches_its_fake() -> None:
+    box = Sandbox(["convertkit", "botamp"], build=False)
+    assert box.host_routes == {}  # no vendor package imported before the port is bound
+
+    async def run() -> int:
+        box.build_later()
+        transport = httpx.ASGITransport(app=box)
+        async with httpx.AsyncClient(transport=transport,
+                                     base_url="https://api.convertkit.com") as http:
+            answer = await http.get("/v3/forms", params={"api_key": "ck_pub_8Xq2LmN4vR7tY1wZ"})
+        return answer.status_code
+
+    assert asyncio.run(run()) == 200
+    assert box.host_routes["api.convertkit.com"] == "convertkit"
