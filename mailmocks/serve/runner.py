@@ -192,9 +192,11 @@ class Served:
             if self.server is not None:
                 self.server.should_exit = True
             return
-        print(banner(self.sandbox, self.root, time.monotonic() - LAUNCHED,
-                     self.persister.describe() if self.persister else None),
-              file=self.out, flush=True)
+        took = time.monotonic() - LAUNCHED
+        storage = self.persister.describe() if self.persister else None
+        text = (banner_json(self.sandbox, self.root, took, storage) if self.log.fmt == "json"
+                else banner(self.sandbox, self.root, took, storage))
+        print(text, file=self.out, flush=True)
         self.log.release()
         if self.persister is not None:
             self.persister.start()
@@ -241,6 +243,18 @@ def banner(sandbox: Sandbox, root: str, took: float, storage: str | None) -> str
         lines.append(f"  state:  {storage}")
     lines.append("\nCtrl+C to stop.\n")
     return "\n".join(lines)
+
+
+def banner_json(sandbox: Sandbox, root: str, took: float, storage: str | None) -> str:
+    """The banner as one JSON line, for --log-format json (every stdout line is JSON)."""
+    import orjson
+
+    return orjson.dumps({
+        "kind": "ready", "version": __version__, "url": root, "ready_s": round(took, 3),
+        "apis": {name: {"title": app.api.title, "vendor_base_url": app.api.vendor_base_url,
+                        "base_url": f"{root}/{name}", "notes": app.api.describe(app.world)}
+                 for name, app in sandbox.apps.items()},
+        "inbox": f"{root}/", "admin": f"{root}/_admin", "state": storage}).decode()
 
 
 def _one_line(exc: BaseException) -> str:

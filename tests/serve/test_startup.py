@@ -126,6 +126,20 @@ def test_binds_first_answers_then_prints_the_banner(served: list[Served]) -> Non
 
 
 @pytest.mark.slow
+def test_json_log_format_makes_every_line_json(served: list[Served]) -> None:
+    s = Served("--api", "convertkit", "--log-format", "json")
+    served.append(s)
+    s.first_answer(f"/convertkit/v3/forms?api_key={CK_KEY}")
+    out, _ = s.stop()
+    ready, request, stopped = (json.loads(line) for line in out.splitlines())
+    assert ready["kind"] == "ready" and ready["url"] == s.root
+    assert ready["apis"]["convertkit"]["base_url"] == f"{s.root}/convertkit"
+    assert any(CK_KEY in note for note in ready["apis"]["convertkit"]["notes"])
+    assert (request["operation"], request["status"]) == ("list_forms", 200)
+    assert stopped["kind"] == "server" and stopped["message"].startswith("stopped:")
+
+
+@pytest.mark.slow
 def test_no_rate_limit_switches_the_windows_off(served: list[Served]) -> None:
     s = Served("--api", "convertkit", "--no-rate-limit", "--quiet")
     served.append(s)
