@@ -93,7 +93,7 @@ def run(opts: ServeOptions, out: TextIO | None = None, err: TextIO | None = None
               "use the public fixture keys, read every tenant's data through /_admin and "
               "drive the sandbox.", file=err)
     try:
-        return _serve(opts, sock, out, err, remote)
+        return _serve(opts, sock, out, remote)
     except ServeError as exc:
         print(f"mailmocks: {exc}", file=err)
         return 1
@@ -101,8 +101,7 @@ def run(opts: ServeOptions, out: TextIO | None = None, err: TextIO | None = None
         sock.close()
 
 
-def _serve(opts: ServeOptions, sock: socket.socket, out: TextIO, err: TextIO,
-           remote: bool) -> int:
+def _serve(opts: ServeOptions, sock: socket.socket, out: TextIO, remote: bool) -> int:
     import uvicorn
 
     from ..guard import LOOPBACK_HOSTS
