@@ -7,12 +7,25 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from . import __version__, apis
+from .serve.options import add_flags
+
+# Verbs of this module: `mailmocks serve` parses without importing the vendors' packages for
+# their verbs, so the port is bound before anything slow is loaded.
+OWN_VERBS = frozenset({"serve", "new-api", "check"})  # need no vendor package to parse
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line (exit 2), pointing at --help, not the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser(vendor_verbs: bool = True) -> argparse.ArgumentParser:
+    parser = Parser(
         prog="mailmocks",
         description="Local contract-driven fakes of email and marketing-automation APIs.")
     parser.add_argument("--version", action="version", version=f"mailmocks {__version__}")
@@ -20,24 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     serving = sub.add_parser(
         "serve", help="run the sandbox (all APIs on one port)",
         description="Serve every fake on one port: http://HOST:PORT/<api>/... replaces the "
-                    "vendor's base URL. /_admin is the control surface, / the inbox.")
-    serving.add_argument("--host", default="127.0.0.1",
-                         help="address to bind (default 127.0.0.1; anything else needs "
-                              "--allow-remote)")
-    serving.add_argument("--allow-remote", action="store_true",
-                         help="allow a --host other than loopback: the fixture keys are "
-                              "public and /_admin shows every tenant's data to whoever "
-                              "reaches the port")
-    serving.add_argument("--port", type=int, default=8025, help="port (default 8025)")
-    serving.add_argument("--seed", type=int, default=None,
-                         help="seed for generated fixture data (default: each fixture's own)")
-    serving.add_argument("--fixtures", action="append", default=[], metavar="API=PATH",
-                         help="use another fixture file for one API, e.g. "
-                              f"{apis.names()[0]}=my.yaml")
-    serving.add_argument("--api", action="append", choices=apis.names(), default=None,
-                         help="serve only this API (repeatable; default: all)")
-    serving.add_argument("--strict", action="store_true",
-                         help="check every response against the contract (as the tests do)")
+                    "vendor's base URL. /_admin is the control surface, / the inbox. Every "
+                    "option can be set in mailmocks.toml ([serve]) or in pyproject.toml "
+                    "([tool.mailmocks.serve]); a flag given here wins.")
+    add_flags(serving)
     serving.set_defaults(run=serve)
     scaffold = sub.add_parser(
         "new-api", help="add a sixth API: contract, fixtures, fake, client, mock and tests",
@@ -50,14 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     scaffold.set_defaults(run=new_api)
     from .check import add_command as add_check  # `mailmocks check` lives in its package
     add_check(sub)
-    for name in apis.names():  # the verbs an API adds (for itself or an event source)
+    for name in apis.names() if vendor_verbs else ():  # the verbs an API adds
         for verb, runner in apis.load(name).add_commands(sub).items():
             sub.choices[verb].set_defaults(run=runner)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(vendor_verbs=not (argv and argv[0] in OWN_VERBS)).parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     return run(args)
 
@@ -81,57 +81,16 @@ def new_api(args: argparse.Namespace) -> int:
     return 0
 
 
-def is_loopback(host: str) -> bool:
-    import ipaddress
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from .serve.options import OptionError, resolve
+    from .serve.runner import run
 
-    from .guard import LOOPBACK_HOSTS
-    from .sandbox import Sandbox
-
-    fixtures: dict[str, str] = {}
-    for item in args.fixtures:
-        name, sep, path = item.partition("=")
-        if not sep or name not in apis.names():
-            print(f"mailmocks: --fixtures wants API=PATH with API in {apis.names()}",
-                  file=sys.stderr)
-            return 2
-        fixtures[name] = path
-    remote = not is_loopback(args.host)
-    if remote and not args.allow_remote:
-        print(f"mailmocks: --host {args.host} would expose the sandbox beyond this machine; "
-              "its keys are public and /_admin shows every tenant's data. Add --allow-remote "
-              "to do it anyway.", file=sys.stderr)
-        return 2
-    if remote:
-        print(f"mailmocks: WARNING: serving on {args.host}: anyone who can reach this port can "
-              "use the public fixture keys, read every tenant's data through /_admin and "
-              "drive the sandbox.", file=sys.stderr)
     try:
-        sandbox = Sandbox(args.api, strict=args.strict, seed=args.seed, fixtures=fixtures,
-                          hosts=None if remote else LOOPBACK_HOSTS)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"mailmocks: cannot load fixtures: {exc}", file=sys.stderr)
-        return 1
-    root = f"http://{args.host}:{args.port}"
-    print(f"mailmocks {__version__} sandbox on {root}  (inbox: {root}/, admin: {root}/_admin)")
-    for name, app in sandbox.apps.items():
-        api = app.api
-        print(f"\n  {api.title}: {api.vendor_base_url} -> {root}/{name}")
-        for line in api.describe(app.world):
-            print(f"    {line}")
-    print(flush=True)
-    uvicorn.run(sandbox, host=args.host, port=args.port, log_level="warning",
-                access_log=False, lifespan="on")
-    return 0
+        options = resolve(args)
+    except OptionError as exc:
+        print(f"mailmocks: {exc}", file=sys.stderr)
+        return 2
+    return run(options)
 
 
 if __name__ == "__main__":

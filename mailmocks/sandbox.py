@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,7 +32,7 @@ class Sandbox:
     def __init__(self, names: list[str] | None = None, *, strict: bool = False,
                  seed: int | None = None, fixtures: dict[str, str] | None = None,
                  services: Services | None = None,
-                 hosts: frozenset[str] | None = LOOPBACK_HOSTS) -> None:
+                 hosts: frozenset[str] | None = LOOPBACK_HOSTS, build: bool = True) -> None:
         self.names = list(names or apis.names())
         # host names the control surface answers to; None: any (served with --allow-remote)
         self.hosts = hosts
@@ -41,14 +43,21 @@ class Sandbox:
         self.apps: dict[str, ApiApp] = {}
         self._ticker: asyncio.Task[None] | None = None
         self.session_secret = secrets.token_bytes(32)  # signs the inspector's CSRF tokens
-        self._build()
+        # served: the worlds are built on a thread after the port is bound (build_later)
+        self._builder: threading.Thread | None = None
+        self._built = asyncio.Event() if not build else None
+        self.build_error: BaseException | None = None
+        self._wanted: list[str] = []  # APIs a request waits for while building
+        if build:
+            self._build()
         # a request naming a vendor's own host (api.convertkit.com) reaches that fake as is
-        self.host_routes: dict[str, str] = vendor_host_routes(self.names)
+        # (served: found on the build thread, as it imports every vendor package)
+        self.host_routes: dict[str, str] = vendor_host_routes(self.names) if build else {}
         from .admin import build_admin  # the admin app reads the sandbox it serves
         self.admin = build_admin(self)
 
     def _build(self) -> None:
-        for name in self.names:
+        for name in self.build_order():
             api = apis.load(name)
             world = api.new_world(self.services, self.fixtures.get(name), self.seed)
             if name in self.apps:  # a reset: same app objects, new state
@@ -61,6 +70,7 @@ class Sandbox:
 
     def reset(self) -> None:
         """Back to the fixtures: fresh worlds; journal, outbox, faults and limits cleared."""
+        self.wait_built()
         for job in self.services.jobs.pending():
             self.services.jobs.cancel(job)
         s = self.services
@@ -75,10 +85,14 @@ class Sandbox:
             await self._lifespan(receive, send)
             return
         path: str = scope["path"]
+        if self._built is not None and not self.host_routes:
+            await self._host_routes_when_known(scope)
         by_host = self.host_routes.get(_host_of(scope)) if self.host_routes else None
         if by_host is not None and not _sandbox_only(path):
-            await self.apps[by_host](scope, receive, send)
-            return
+            hosted = self.apps.get(by_host) or await self._app_when_built(by_host)
+            if hosted is not None:
+                await hosted(scope, receive, send)
+                return
         if scope["type"] == "http" and is_control_path(path):
             refused = refusal(scope, self.hosts, self.session_secret)
             if refused is not None:
@@ -86,6 +100,8 @@ class Sandbox:
                 return
         head, _, rest = path[1:].partition("/")
         app = self.apps.get(head)
+        if app is None and head in self.names and self._built is not None:
+            app = await self._app_when_built(head)
         if app is None:
             if head == "_admin" or head in PAGE_HEADS:  # the control API, the inspector
                 await self.admin(scope, receive, send)
@@ -111,6 +127,70 @@ class Sandbox:
                 await self.stop_ticker()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    # -- building after the port is bound (serve) ----------------------------------------
+    def build_later(self, build: Callable[[], None] | None = None,
+                    done: Callable[[], None] | None = None) -> None:
+        """Build the worlds on a thread (`build`, default: from the fixtures) while the port
+        already answers; requests to an API wait until it is there. Call on the served loop."""
+        loop = asyncio.get_running_loop()
+        built = self._built = self._built or asyncio.Event()
+
+        def work() -> None:
+            try:
+                self.host_routes = vendor_host_routes(self.names)
+                (build or self._build)()
+            except BaseException as exc:  # reported by whoever waits (the CLI exits 1)
+                self.build_error = exc
+            loop.call_soon_threadsafe(self._in_order)
+            loop.call_soon_threadsafe(built.set)
+            if done is not None:
+                loop.call_soon_threadsafe(done)
+
+        self._builder = threading.Thread(target=work, name="mailmocks-build", daemon=True)
+        self._builder.start()
+
+    async def _host_routes_when_known(self, scope: Scope) -> None:
+        """While starting, a request naming a host that may be a vendor's waits until the
+        vendors' hosts are known; the sandbox's own hosts (the usual case) never wait."""
+        built = self._built
+        host = _host_of(scope)
+        if built is None or self._builder is None or host in LOOPBACK_HOSTS or not host:
+            return
+        while not built.is_set() and not self.host_routes:
+            await asyncio.sleep(0.01)
+
+    def _in_order(self) -> None:
+        """`apps` in the registry's order again (on the loop: no request sees it change)."""
+        ordered = {n: self.apps[n] for n in self.names if n in self.apps}
+        self.apps.clear()
+        self.apps.update(ordered)
+
+    def build_order(self) -> Iterator[str]:
+        """Every API once, those a request is already waiting for first."""
+        left = list(self.names)
+        while left:
+            waited = [n for n in self._wanted if n in left]
+            name = waited[0] if waited else left[0]
+            left.remove(name)
+            yield name
+
+    def wait_built(self) -> None:
+        """Block until a background build has finished (a reset must not race it)."""
+        if self._builder is not None:
+            self._builder.join()
+
+    async def _app_when_built(self, name: str) -> ApiApp | None:
+        built = self._built
+        assert built is not None
+        if self._builder is None:
+            return None
+        # an API is served as soon as its app is in `apps` (a build adds each when ready)
+        if name not in self.apps:
+            self._wanted.append(name)  # built next
+        while not built.is_set() and name not in self.apps:
+            await asyncio.sleep(0.01)  # only while starting: the first second or so
+        return self.apps.get(name)
 
     # -- real time ---------------------------------------------------------------------
     def start_ticker(self, interval: float = 0.05) -> None:

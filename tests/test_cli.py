@@ -4,12 +4,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from mailmocks.cli import build_parser, main
 from mailmocks.pytest_plugin import free_port
+from mailmocks.serve.options import resolve
 
 
 def test_help_names_the_commands_and_defaults(capsys: pytest.CaptureFixture[str]) -> None:
@@ -18,7 +20,7 @@ def test_help_names_the_commands_and_defaults(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     for word in ("--host", "--port", "--seed", "--fixtures", "8025", "127.0.0.1"):
         assert word in out
-    assert build_parser().parse_args(["serve"]).port == 8025
+    assert resolve(build_parser().parse_args(["serve"]), Path("/")).port == 8025
 
 
 def test_bad_fixture_option_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,3 +56,14 @@ def test_serve_prints_credentials_and_answers_like_the_vendor() -> None:
         out, _ = proc.communicate(timeout=20)
     assert f"http://127.0.0.1:{port}/convertkit" in out
     assert "api_key=ck_pub_8Xq2LmN4vR7tY1wZ" in out and "api_secret=" in out
+
+
+@pytest.mark.parametrize("argv", [["serve", "--prot", "1"], ["serve", "--api", "nope"],
+                                  ["billetto", "emit", "nope"], ["nothing"]])
+def test_usage_errors_are_one_line_and_exit_2(argv: list[str],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mailmocks") and "--help" in err

@@ -14,8 +14,9 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from mailmocks.cli import is_loopback, main
+from mailmocks.cli import main
 from mailmocks.sandbox import Sandbox
+from mailmocks.serve.runner import is_loopback
 from mailmocks.testing.convertkit import Mock as ConvertKitMock
 from mailmocks.transport import SyncASGITransport
 

@@ -17,6 +17,7 @@ import inspect
 import itertools
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ class Job:
     status: str = "pending"  # pending -> running -> done | failed
     error: str | None = None
     timer: Timer | None = field(default=None, repr=False)
+    started: float | None = field(default=None, repr=False)  # perf_counter when it ran
+    ran_ms: float | None = None  # how long it ran, once finished
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "due": self.due, "status": self.status,
@@ -56,6 +59,8 @@ class Jobs:
         # Set by the sandbox when served: the loop coroutine jobs run on.
         self.loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.RLock()  # jobs finish on worker threads and loop tasks
+        # called with each job once it finished (done or failed), on the thread that ran it
+        self.listeners: list[Callable[[Job], None]] = []
 
     def submit(self, fn: Callable[[], Any], *, delay: float = 0.0, at: float | None = None,
                name: str = "", io: bool = False) -> Job:
@@ -104,9 +109,36 @@ class Jobs:
                     ran += 1
         raise RuntimeError("jobs keep scheduling jobs: drain gave up")
 
-    def shutdown(self) -> int:
-        """Finish what is due; jobs for later stay pending (listed, never dropped)."""
-        return self.drain()
+    def running(self) -> list[Job]:
+        """Jobs running now elsewhere (a delivery on a worker thread, a task on the loop)."""
+        return [j for j in self.pending() if j.status == "running"]
+
+    def idle(self) -> bool:
+        """Nothing running and nothing due: what is left is scheduled for later."""
+        now = self.clock.now()
+        return not any(j.status == "running" or j.due <= now for j in self.pending())
+
+    def shutdown(self, wait: float = 15.0) -> int:
+        """Finish what is due, inline, including what running jobs schedule as they end (a
+        delivery queued behind its origin's busy slots); jobs for later stay pending (listed,
+        never dropped). Waits up to `wait` s for jobs running on other threads; never raises.
+        """
+        ran = 0
+        ends = time.monotonic() + wait
+        while True:
+            try:
+                ran += self.drain()
+            except RuntimeError as exc:  # a job that reschedules itself for now, forever
+                log.error("shutdown: %s; %d jobs left pending", exc, len(self.pending()))
+                return ran
+            if not self.running() or time.monotonic() > ends:
+                if self.idle():
+                    return ran
+                if time.monotonic() > ends:
+                    log.error("shutdown: %d jobs still running after %g s",
+                              len(self.running()), wait)
+                    return ran
+            time.sleep(0.02)
 
     # -- running -----------------------------------------------------------------------
     def _due(self, job: Job) -> None:
@@ -125,6 +157,7 @@ class Jobs:
             if job.timer:
                 job.timer.cancel()
             job.status = "running"
+            job.started = time.perf_counter()
         try:
             result = job.fn()
             if inspect.isawaitable(result) and self._start_async(job, result):
@@ -169,6 +202,10 @@ class Jobs:
                 job.status = "done"
             self._pending.pop(job.id, None)
             self._remember(job)
+            if job.started is not None:
+                job.ran_ms = round((time.perf_counter() - job.started) * 1000, 3)
+        for listener in self.listeners:
+            listener(job)
 
     def _remember(self, job: Job) -> None:
         self._finished.append(job)

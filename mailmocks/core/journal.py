@@ -102,6 +102,9 @@ class Journal:
         self.max_bytes = max_bytes
         self.bytes = 0  # what the kept entries hold, by the budget's count
         self.secrets = frozenset(s.lower() for s in secrets)
+        # called with each entry once finished, on the thread that finished it (the request
+        # log of `mailmocks serve`); a listener must not raise
+        self.listeners: list[Callable[[Entry], None]] = []
         names = "|".join(re.escape(s) for s in sorted(self.secrets))
         # secrets inside clipped text, where no parser can find them: "name": "value" or name=v
         self._secret_text = re.compile(
@@ -140,6 +143,8 @@ class Journal:
             entry.note = note
             if isinstance(kept, bytes):
                 self._account(entry, len(kept))
+        for listener in self.listeners:
+            listener(entry)
 
     def _clip(self, entry: Entry, body: bytes) -> bytes:
         kept = clip(body, self.body_bytes)

@@ -42,6 +42,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], 
                       help="the running sandbox (default http://127.0.0.1:8025)")
     emit.add_argument("--direct", action="store_true",
                       help="send from this process (needs --url and --secret)")
+    emit.add_argument("--json", action="store_true",
+                      help="print the whole result (payload, every delivery) as JSON instead "
+                           "of a one-line summary")
 
     def run(args: argparse.Namespace) -> int:
         return emit_command(args, carrier)
@@ -68,11 +71,36 @@ def emit_command(args: argparse.Namespace, carrier: str) -> int:
         else:
             result = emit_via_sandbox(args.sandbox, args.action, args.url, secret=args.secret,
                                       data=data, carrier=carrier)
-    except (httpx.HTTPError, RuntimeError) as exc:
-        print(f"mailmocks: {exc}", file=sys.stderr)
+    except httpx.ConnectError:
+        if args.direct:
+            print(f"mailmocks: nothing answers at {args.url} (connection refused)",
+                  file=sys.stderr)
+        else:
+            print(f"mailmocks: no sandbox at {args.sandbox} (connection refused); start one "
+                  "with `mailmocks serve`, or name yours with --sandbox URL", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=2, default=str))
+    except (httpx.HTTPError, RuntimeError) as exc:
+        where = args.url if args.direct else args.sandbox
+        print(f"mailmocks: {where}: {' '.join(str(exc).split()) or type(exc).__name__}",
+              file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, default=str) if args.json else summary(args.action, result))
     return 0
+
+
+def summary(action: str, result: dict[str, Any]) -> str:
+    """One line: the event and where it went, with each answer."""
+    if "deliveries" not in result:  # --direct
+        return f"{action} -> {result['url']}: {result['status']}"
+    deliveries = result["deliveries"]
+    if not deliveries:
+        return f"{action}: no target registered (pass --url, or register one in the sandbox)"
+    parts = []
+    for d in deliveries:
+        last = (d.get("attempts") or [{}])[-1]
+        answer = last.get("status") or last.get("error") or "no answer yet"
+        parts.append(f"{d['url']} {d['state']} ({answer})")
+    return f"{action} -> {len(deliveries)} delivery(ies): " + "; ".join(parts)
 
 
 def emit_via_sandbox(sandbox: str, action: str, url: str | None = None, *, carrier: str,
@@ -111,4 +139,5 @@ def emit_direct(action: str, url: str, secret: str, *, data: dict[str, Any] | No
                SIGNATURE_HEADER: sign(body, secret, int(now))}
     with httpx.Client(trust_env=False, timeout=10) as http:
         answer = http.post(url, content=body, headers=headers)
-    return {"payload": payload, "status": answer.status_code, "response": answer.text[:2000]}
+    return {"payload": payload, "url": url, "status": answer.status_code,
+            "response": answer.text[:2000]}

@@ -25,12 +25,13 @@ def mailmocks_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_emits_through_the_sandbox_and_directly(highlevel_live: HighLevelMock,
                                                     receiver: Receiver) -> None:
     through = mailmocks_cli("billetto", "emit", "attendee.created", "--url", receiver.url,
-                            "--sandbox", highlevel_live.root, "--data", '{"first_name": "Cli"}')
+                            "--sandbox", highlevel_live.root, "--data", '{"first_name": "Cli"}',
+                            "--json")
     assert through.returncode == 0, through.stderr
     assert json.loads(through.stdout)["deliveries"][0]["state"] == "delivered"
     secret = highlevel_live.billetto.secret
     direct = mailmocks_cli("billetto", "emit", "event.published", "--direct", "--url",
-                           receiver.url, "--secret", secret)
+                           receiver.url, "--secret", secret, "--json")
     assert direct.returncode == 0, direct.stderr
     assert json.loads(direct.stdout)["status"] == 200
     bodies = receiver.bodies("/")
@@ -49,9 +50,18 @@ def test_bad_invocations_are_clear_errors() -> None:
     assert mailmocks.cli.main(["billetto", "emit", "order.completed", "--data", "{nope"]) == 2
     unknown = mailmocks_cli("billetto", "emit", "order.refunded")
     assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
-    refused = mailmocks.cli.main(["billetto", "emit", "order.completed",
-                                  "--sandbox", "http://127.0.0.1:9"])  # nothing listens
-    assert refused == 1
+    refused = mailmocks_cli("billetto", "emit", "order.completed",
+                            "--sandbox", "http://127.0.0.1:9")  # nothing listens
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert "no sandbox at http://127.0.0.1:9" in refused.stderr and "--sandbox" in refused.stderr
+
+
+def test_a_one_line_summary_unless_json(highlevel_live: HighLevelMock,
+                                        receiver: Receiver) -> None:
+    line = mailmocks_cli("billetto", "emit", "order.completed", "--url", receiver.url,
+                         "--sandbox", highlevel_live.root)
+    assert line.returncode == 0, line.stderr
+    assert line.stdout == f"order.completed -> 1 delivery(ies): {receiver.url} delivered (200)\n"
 
 
 def test_direct_data_the_event_cannot_be_built_from_is_a_usage_error(
