@@ -14,10 +14,10 @@ from .. import apis
 USAGE, FAILED = 2, 1
 
 
-def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
+def add_command(sub: argparse._SubParsersAction[Any]
                 ) -> argparse.ArgumentParser:
     from .phases import DEFAULT_EXAMPLES, PHASES
-    parser = sub.add_parser(
+    parser: argparse.ArgumentParser = sub.add_parser(
         "check", help="contract checks (schemathesis) against a fake or any server",
         description="Check that a server answers as its contract says: schemathesis' phases "
                     "(examples, coverage, fuzzing, stateful over the contract's links) in one "
