@@ -41,7 +41,16 @@ from .errors import (
 )
 from .fixtures import build as build_world
 from .fixtures import load as load_fixtures
-from .handlers import campaigns, ingestion, journeys, subscriptions, templates, users
+from .handlers import (
+    campaigns,
+    ingestion,
+    journeys,
+    project,
+    query_error,
+    subscriptions,
+    templates,
+    users,
+)
 from .model import ROLES, Access, ApiCall, Project, World
 
 __all__ = ["ParcelvoyApi", "api"]
@@ -56,7 +65,7 @@ class ParcelvoyApi(Api[World, Access]):
     contract_file = "parcelvoy.yaml"
     vendor_base_url = "https://parcelvoy.example.com"
     json_media_type = "application/json; charset=utf-8"
-    handler_modules = (ingestion, campaigns, templates, users, subscriptions, journeys)
+    handler_modules = (project, ingestion, campaigns, templates, users, subscriptions, journeys)
     checks = CheckSettings(expected_statuses={
         "400": "an unknown provider, a finished campaign (code 2001), an unknown journey or "
                "entrance (9000/9001), an unknown sort column, an identify without context",
@@ -102,7 +111,9 @@ class ParcelvoyApi(Api[World, Access]):
 
     def invalid(self, call: ApiCall, problems: list[Problem]) -> Reply:
         op = call.op
-        message = first_error(op.params_validator.schema, call.params)
+        message = query_error(call) if any(p.location == "query" for p in problems) else None
+        if message is None:
+            message = first_error(op.params_validator.schema, call.params)
         if message is None and op.body_validator is not None:
             message = first_error(op.body_validator.schema, call.body)
         if message is None:  # the engine saw a problem AJV words differently
@@ -141,6 +152,8 @@ def admit(call: ApiCall) -> None:
     world = call.world
     if call.base_url:
         world.public_url = call.base_url  # links in messages point where we are served
+    if not call.op.security:
+        return  # the public router (health): no key is read
     token = _token(call)
     if token is None or not token.startswith(("pk_", "sk_")):
         raise unauthorized()  # not a key, and no admin JWT is valid here

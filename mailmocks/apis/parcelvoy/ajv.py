@@ -5,7 +5,7 @@ Parcelvoy validates with AJV (`allErrors: true`, ajv-formats, ajv-errors) and re
 walker, run only on the error path, decides *which* error AJV would have listed first:
 at each schema node the type check, then the keywords of the data's type in AJV's rule order
 (object: required, additionalProperties, properties; array: minItems, maxItems, items), then
-the untyped ones (enum, const, anyOf). Type errors read ``The value of `<path>` must be a
+the untyped ones (enum, const, anyOf, oneOf). Type errors read ``The value of `<path>` must be a
 <type>.``; every other message is AJV's, capitalised.
 """
 from __future__ import annotations
@@ -99,6 +99,16 @@ def _errors(schema: dict[str, Any], data: Any, at: str) -> Iterator[Error]:
         else:
             yield from collected
             yield at, "anyOf", "must match a schema in anyOf"
+    if "oneOf" in schema:  # every branch runs; the failing branches' errors come first
+        failed: list[Error] = []
+        passing = 0
+        for branch in schema["oneOf"]:
+            errs = list(_errors(branch, data, at))
+            failed.extend(errs)
+            passing += not errs
+        if passing != 1:
+            yield from ([] if passing else failed)
+            yield at, "oneOf", "must match exactly one schema in oneOf"
 
 
 def _object(schema: dict[str, Any], data: dict[str, Any], at: str) -> Iterator[Error]:

@@ -371,6 +371,10 @@ def deliver(world: World, campaign: Campaign, template: Any, user: User, send: C
     if channel == "email":
         if not user.email:
             raise RuntimeError("Unable to send an email to a user without an email address")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in user.email):
+            # stored as given (no format check; MySQL keeps a NUL), but no mail provider
+            # takes such a recipient (RFC 5321 forbids control characters)
+            raise RuntimeError(f"Invalid recipient address: {user.email!r}")
         sender = out["from"]
         sender_text = (f"{sender['name']} <{sender['address']}>" if isinstance(sender, dict)
                        and sender.get("name") else

@@ -36,6 +36,10 @@ class Project:
     text_help_message: str | None = None
     link_wrap_email: bool = False
     link_wrap_push: bool = False
+    description: str = ""  # the column's default
+    organization_id: int = 1  # a single-organisation installation
+    created_at: float = 0.0
+    updated_at: float = 0.0
 
 
 @dataclass(slots=True)
@@ -284,6 +288,15 @@ def body_of(call: ApiCall) -> Any:
     return copy.deepcopy(call.body)
 
 
+def prune(value: Any) -> Any:
+    """utilities/index.ts `prune`: null and "" go at every depth; an array turns into an
+    object keyed by its indexes (`Object.entries` of it), as the server writes updates."""
+    items = (value.items() if isinstance(value, dict)
+             else ((str(i), v) for i, v in enumerate(value)))
+    return {k: prune(v) if isinstance(v, dict | list) else v for k, v in items
+            if v is not None and v != ""}
+
+
 def rows_of(table: Table[R], group: str, key: Any) -> list[R]:
     """The rows of one group of `table`, in id order."""
     return [r for i in table.ids(group, key) if (r := table.get(i)) is not None]
@@ -311,6 +324,16 @@ def user_json(u: User) -> dict[str, Any]:
             "devices": None if u.devices is None else [d.as_json() for d in u.devices],
             "first_name": first, "last_name": last, "full_name": full,
             "created_at": iso(u.created_at), "updated_at": iso(u.updated_at)}
+
+
+def project_json(p: Project) -> dict[str, Any]:
+    """The `projects` row as the model holds it (every column, booleans cast by typeCast)."""
+    return {"id": p.id, "organization_id": p.organization_id, "name": p.name,
+            "description": p.description, "locale": p.locale, "timezone": p.timezone,
+            "text_opt_out_message": p.text_opt_out_message,
+            "text_help_message": p.text_help_message, "link_wrap_email": p.link_wrap_email,
+            "link_wrap_push": p.link_wrap_push, "created_at": iso(p.created_at),
+            "updated_at": iso(p.updated_at), "deleted_at": None}
 
 
 def event_json(e: UserEvent) -> dict[str, Any]:

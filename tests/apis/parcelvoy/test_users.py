@@ -14,27 +14,65 @@ GENERIC = {"status": "error", "error": "An error occurred with this request."}
 
 
 def test_cursor_pages(parcelvoy_mock: ParcelvoyMock) -> None:
+    """Model.search: `nextCursor` is the last row when more follow, `prevCursor` the cursor
+    that was sent; `page=prev` reads from the top down to the cursor (inclusive)."""
     pv = parcelvoy_mock.client()
-    first = pv.list_users(limit=10)
+    first = pv.list_users(limit=10)  # the users route sorts by id, newest first
     assert (len(first["results"]), first["limit"]) == (10, 10)
     assert "prevCursor" not in first and first["nextCursor"] == str(first["results"][-1]["id"])
     second = pv.list_users(limit=10, cursor=first["nextCursor"])
     assert second["results"][0]["id"] < first["results"][-1]["id"]
-    assert second["prevCursor"] == str(second["results"][0]["id"])
+    assert second["prevCursor"] == first["nextCursor"]
     back = pv.list_users(limit=10, cursor=second["prevCursor"], page="prev")
     assert back["results"] == first["results"] and "prevCursor" not in back
+    assert back["nextCursor"] == second["prevCursor"]
     everyone = list(pv.iterate(pv.list_users, limit=7))
-    assert len(everyone) == 33 == len(pv.list_users(limit=-1)["results"])
-    assert len({u["id"] for u in everyone}) == 33
-    assert pv.list_users(limit=-1)["results"][-1]["external_id"] == "ann"  # id desc
+    assert len(everyone) == 33 == len({u["id"] for u in everyone})
+    assert pv.list_users(limit=100)["results"][-1]["external_id"] == "ann"  # id desc
+    assert pv.list_users(limit=-1) == {"results": [], "limit": -1}  # `limit + 1` rows: none
     by_name = pv.list_users(sort="external_id", direction="asc", limit=2)
     assert by_name["nextCursor"] == f"{by_name['results'][1]['id']},bea"
+    after = pv.list_users(sort="external_id", direction="asc", limit=2,
+                          cursor=by_name["nextCursor"])
+    assert after["results"][0]["external_id"] > "bea"
+
+
+@pytest.mark.parametrize(("query", "limit"), [
+    ({"limit": "ten"}, 25), ({"limit": "7up"}, 7), ({"limit": " 3"}, 3), ({"limit": ""}, 25),
+    ({"limit": ["2", "9"]}, 2),  # a scalar takes the first of repeated keys
+])
+def test_limit_is_read_with_parse_int(parcelvoy_mock: ParcelvoyMock, query: dict[str, Any],
+                                      limit: int) -> None:
+    page = parcelvoy_mock.client().list_users(**query)
+    assert page["limit"] == limit and len(page["results"]) == limit
+
+
+@pytest.mark.parametrize(("query", "status", "error"), [
+    ({"limit": "-2"}, 422, "Must be >= -1"),
+    ({"page": "sideways"}, 422, "Must be equal to one of the allowed values"),
+    ({"direction": "up"}, 422, "Must be equal to one of the allowed values"),
+    ({"filter": "[1]"}, 422, "The value of `filter` must be a object."),
+    ({"filter": "{nope"}, 400, GENERIC["error"]),  # JSON.parse throws
+    ({"id": ["0"]}, 422, "Must be >= 1"),
+    ({"id": ["1", "x"]}, 422, "The value of `id/1` must be a integer."),
+    ({"sort": "nope"}, 400, GENERIC["error"]),  # an unknown column fails in the database
+])
+def test_bad_list_queries(parcelvoy_mock: ParcelvoyMock, query: dict[str, Any], status: int,
+                          error: str) -> None:
     with pytest.raises(InvalidRequest) as info:
-        pv.list_users(limit="ten")
-    assert info.value.body["error"] == "The value of `limit` must be a integer."
-    with pytest.raises(InvalidRequest) as info:
-        pv.list_users(page="sideways")
-    assert info.value.body["error"] == "Must be equal to one of the allowed values"
+        parcelvoy_mock.client().list_users(**query)
+    assert (info.value.status, info.value.body) == (status, {"status": "error", "error": error})
+
+
+def test_id_and_q_filters(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    ann = pv.get_user("ann")
+    assert [u["id"] for u in pv.list_users(id=[str(ann["id"]), "999999"])["results"]] == [
+        ann["id"]]
+    # `q` is LIKE without wildcards added (mode exact), case-insensitive
+    assert [u["external_id"] for u in pv.list_users(q="ANN@EXAMPLE.COM")["results"]] == ["ann"]
+    assert [u["external_id"] for u in pv.list_users(q="ann@example.co_")["results"]] == ["ann"]
+    assert pv.list_users(q="ann")["results"][0]["external_id"] == "ann"
 
 
 def test_user_search_and_reads(parcelvoy_mock: ParcelvoyMock) -> None:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ....core import Reply, json_reply, op
+from ....core import Reply, iso, json_reply, op
 from .. import jobs
 from ..errors import campaign_finished, generic, no_subscription
-from ..model import ApiCall, Campaign, Subscription, body_of, campaign_json, rows_of
-from . import cursor_page, search_term
+from ..model import (
+    ApiCall,
+    Campaign,
+    Subscription,
+    body_of,
+    campaign_json,
+    rows_of,
+    user_json,
+)
+from . import CAMPAIGN_USERS, CAMPAIGNS, search
+from .search import Params
 
 CAMPAIGN_FIELDS = ("list_ids", "exclusion_list_ids", "send_at")
 
@@ -26,15 +35,17 @@ def _check_provider(call: ApiCall, pid: int) -> None:
         raise generic()  # a foreign-key failure in the database
 
 
+def _campaign_filter(p: Params, row: dict[str, Any]) -> bool:
+    kind = p.filter.get("type") if isinstance(p.filter, dict) else None
+    return (not kind or row["type"] == kind) and (not p.tag or bool(set(p.tag) & set(row["tags"])))
+
+
 @op("list_campaigns")
 def list_campaigns(call: ApiCall) -> dict[str, Any]:
-    q, tags = search_term(call), call.params.get("tag")
     rows = [campaign_json(call.world, c)
             for c in rows_of(call.world.campaigns, "project", call.tenant.project.id)
-            if c.deleted_at is None
-            and (q is None or q.lower() in c.name.lower())
-            and (not tags or set(tags) & set(c.tags))]
-    return cursor_page(call, rows)
+            if c.deleted_at is None]
+    return search(call, rows, CAMPAIGNS, _campaign_filter)
 
 
 @op("create_campaign")
@@ -99,3 +110,17 @@ def trigger_campaign(call: ApiCall) -> dict[str, Any]:
     jobs.enqueue(world, "campaign_trigger_send_job", lambda: jobs.campaign_trigger_send(
         world, pid, campaign.id, body["user"], body["event"]))
     return {"success": True}
+
+
+@op("list_campaign_users")
+def list_campaign_users(call: ApiCall) -> dict[str, Any]:
+    """getCampaignUsers: `users.*` with the send's `state, send_at, opened_at, clicks`, one
+    row per send (a user triggered twice shows twice), in the sends' key order."""
+    world, campaign = call.world, call.tenant.entity
+    sends = sorted(rows_of(world.sends, "campaign", campaign.id),
+                   key=lambda s: (s.user_id, s.reference_id))
+    rows = [{**user_json(user), "state": s.state, "send_at": iso(s.send_at),
+             "opened_at": None, "clicks": 0}
+            for s in sends if (user := world.users.get(s.user_id)) is not None
+            and user.project_id == campaign.project_id]
+    return search(call, rows, CAMPAIGN_USERS)

@@ -7,16 +7,14 @@ from typing import Any
 from ....core import op
 from .. import jobs
 from ..model import ApiCall, Subscription, subscription_json
-from . import cursor_page, search_term
+from . import SUBSCRIPTIONS, search
 
 
 @op("list_subscriptions")
 def list_subscriptions(call: ApiCall) -> dict[str, Any]:
-    q = search_term(call)
     rows = [subscription_json(s) for s in jobs.subscriptions_of(call.world,
-                                                                call.tenant.project.id)
-            if q is None or q.lower() in s.name.lower()]
-    return cursor_page(call, rows)
+                                                                call.tenant.project.id)]
+    return search(call, rows, SUBSCRIPTIONS)
 
 
 @op("create_subscription")

@@ -6,26 +6,27 @@ import copy
 from typing import Any
 
 from ....core import Reply, json_reply, op
-from ..errors import generic, not_found, unprocessable
-from ..model import ApiCall, Template, rows_of, template_json
+from ..errors import error, generic, unprocessable
+from ..model import ApiCall, Template, prune, rows_of, template_json
 from ..render import RenderLimitError, TemplateError, render_message
-from . import cursor_page, search_term
+from . import TEMPLATES, search
 
 
 @op("list_templates")
 def list_templates(call: ApiCall) -> dict[str, Any]:
-    q = search_term(call)
     rows = [template_json(t)
-            for t in rows_of(call.world.templates, "project", call.tenant.project.id)
-            if q is None or t.locale == q]
-    return cursor_page(call, rows)
+            for t in rows_of(call.world.templates, "project", call.tenant.project.id)]
+    return search(call, rows, TEMPLATES)
 
 
 @op("create_template")
 def create_template(call: ApiCall) -> dict[str, Any]:
     world, body, project = call.world, call.body, call.tenant.project
-    if world.live_campaign(project.id, body["campaign_id"]) is None:
-        raise not_found()
+    if world.campaigns.get(body["campaign_id"]) is None:
+        raise generic()  # templates.campaign_id is a foreign key; no project check is made
+    if any(t.campaign_id == body["campaign_id"] and t.locale == body["locale"]
+           for t in rows_of(world.templates, "project", project.id)):
+        raise error(400, "A template with this locale already exists.")
     now = world.now
     template = Template(world.templates.next_id(), project.id, body["campaign_id"],
                         body["type"], body["locale"], dict(body.get("data") or {}), now, now)
@@ -40,13 +41,12 @@ def get_template(call: ApiCall) -> dict[str, Any]:
 
 @op("update_template")
 def update_template(call: ApiCall) -> dict[str, Any]:
+    """`updateAndFetch(id, prune(params))`: `type` and the pruned `data` are written."""
     template: Template = call.tenant.entity
-    body = call.body
+    body = prune(call.body)
     template.type = body["type"]
-    if "locale" in body:
-        template.locale = body["locale"]
     if "data" in body:
-        template.data = dict(body["data"])
+        template.data = body["data"]
     template.updated_at = call.world.now
     call.world.templates.put(template.id, template)
     return template_json(template)

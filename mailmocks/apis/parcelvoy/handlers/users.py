@@ -17,15 +17,14 @@ from ..model import (
     user_json,
     user_subscription_json,
 )
-from . import cursor_page, search_term
+from . import USER_EVENTS, USER_SUBSCRIPTIONS, USERS, search
+from .search import many_values
 
 
 @op("list_users")
 def list_users(call: ApiCall) -> dict[str, Any]:
-    q = search_term(call)
-    rows = [user_json(u) for u in rows_of(call.world.users, "project", call.tenant.project.id)
-            if q is None or q in (u.external_id, u.email, u.phone)]
-    return cursor_page(call, rows)
+    rows = [user_json(u) for u in rows_of(call.world.users, "project", call.tenant.project.id)]
+    return search(call, rows, USERS)
 
 
 @op("patch_users")
@@ -62,23 +61,21 @@ def delete_user(call: ApiCall) -> Reply:
 
 @op("list_user_events")
 def list_user_events(call: ApiCall) -> dict[str, Any]:
-    q = search_term(call)
     user: User = call.tenant.entity
-    rows = [event_json(e) for e in rows_of(call.world.events, "user", user.id)
-            if q is None or e.name == q]
-    return cursor_page(call, rows)
+    rows = [event_json(e) for e in rows_of(call.world.events, "user", user.id)]
+    return search(call, rows, USER_EVENTS)
 
 
 @op("list_user_subscriptions")
 def list_user_subscriptions(call: ApiCall) -> dict[str, Any]:
-    world, q = call.world, search_term(call)
+    world = call.world
     user: User = call.tenant.entity
-    rows = []
-    for us in rows_of(world.user_subscriptions, "user", user.id):
-        sub = world.subscriptions.get(us.subscription_id)
-        if sub is not None and (q is None or q.lower() in sub.name.lower()):
-            rows.append(user_subscription_json(us, sub))
-    return cursor_page(call, rows)
+    if many_values(call, "id"):
+        raise generic()  # `where id in (...)` is ambiguous across the joined tables
+    rows = [user_subscription_json(us, sub)
+            for us in rows_of(world.user_subscriptions, "user", user.id)
+            if (sub := world.subscriptions.get(us.subscription_id)) is not None]
+    return search(call, rows, USER_SUBSCRIPTIONS)
 
 
 @op("update_user_subscriptions")
