@@ -56,6 +56,8 @@ from .model import ROLES, Access, ApiCall, Project, World
 __all__ = ["ParcelvoyApi", "api"]
 
 BODY_METHODS = ("POST", "PUT", "PATCH")  # koa-body parses only these
+JSON_TYPES = frozenset(("application/json", "application/json-patch+json",
+                        "application/vnd.api+json", "application/csp-report"))
 ROLE_EXTENSION = "x-parcelvoy-role"  # an operation's minimum key role, in the contract
 
 
@@ -88,8 +90,9 @@ class ParcelvoyApi(Api[World, Access]):
         return [f"project {k.project_id}: {k.name} ({k.scope}, role {k.role}) "
                 f"Bearer {k.value}" for k in world.keys.values() if k.deleted_at is None]
 
-    # koa-body: only POST/PUT/PATCH bodies are read; JSON must be an object or an array; a
-    # text/* body is a string; no Content-Type (or another type) reads as {}.
+    # koa-body 5.0.0 (index.js): only POST/PUT/PATCH bodies are read; its four JSON types
+    # must hold an object or an array (co-body's strict mode); a form is a form, a text/*
+    # body a string; no Content-Type or any other type (multipart too) reads as {}.
     def prepare(self, call: ApiCall) -> None:
         if call.method not in BODY_METHODS:
             call.body, call.has_body = None, False
@@ -97,7 +100,7 @@ class ParcelvoyApi(Api[World, Access]):
         ctype = call.media_type
         if not call.has_body or not ctype:
             call.body = {}
-        elif "json" in ctype:
+        elif ctype in JSON_TYPES:
             if not isinstance(call.body, dict | list):
                 raise generic()  # strict JSON
         elif ctype.startswith("text/"):

@@ -375,11 +375,12 @@ def campaign_json(world: World, c: Campaign, full: bool = False) -> dict[str, An
         "tags": c.tags, "created_at": iso(c.created_at), "updated_at": iso(c.updated_at)}
     if full:
         out["templates"] = [template_json(t) for t in templates_of(world, c)]
+        # getSubscription / getProvider look within the campaign's project only
         sub = world.subscriptions.get(c.subscription_id)
-        if sub is not None:
+        if sub is not None and sub.project_id == c.project_id:
             out["subscription"] = subscription_json(sub)
         provider = world.providers.get(c.provider_id)
-        if provider is not None:
+        if provider is not None and provider.project_id == c.project_id:
             out["provider"] = provider_json(provider)
     return out
 

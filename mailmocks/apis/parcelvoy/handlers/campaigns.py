@@ -6,7 +6,8 @@ from typing import Any
 
 from ....core import Reply, iso, json_reply, op
 from .. import jobs
-from ..errors import campaign_finished, generic, no_subscription
+from ..ajv import parse_date_time
+from ..errors import campaign_finished, generic, no_subscription, unprocessable
 from ..model import (
     ApiCall,
     Campaign,
@@ -14,25 +15,43 @@ from ..model import (
     body_of,
     campaign_json,
     rows_of,
+    templates_of,
     user_json,
 )
 from . import CAMPAIGN_USERS, CAMPAIGNS, search
 from .search import Params
 
-CAMPAIGN_FIELDS = ("list_ids", "exclusion_list_ids", "send_at")
+TIMESTAMP_RANGE = (1.0, 2147483647.0)  # MySQL TIMESTAMP: 1970-01-01 00:00:01 .. 2038-01-19
+SEND_CHECKS = {  # the templates' own validate() (render/Template.ts), in `required` order
+    "email": ("from", "subject", "html"), "text": ("text",), "push": ("title", "topic", "body"),
+    "webhook": ("method", "endpoint")}
 
 
-def _subscription_for(call: ApiCall, sid: int) -> Subscription:
+def _existing_subscription(call: ApiCall, sid: int) -> Subscription:
+    """`Subscription.find(id)`: the route looks the id up in every project."""
     sub = call.world.subscriptions.get(sid)
-    if sub is None or sub.project_id != call.tenant.project.id:
+    if sub is None:
         raise no_subscription()
     return sub
 
 
-def _check_provider(call: ApiCall, pid: int) -> None:
-    provider = call.world.providers.get(pid)
-    if provider is None or provider.project_id != call.tenant.project.id:
+def _foreign_key(found: object | None) -> None:
+    if found is None:
         raise generic()  # a foreign-key failure in the database
+
+
+def _send_at(value: Any) -> str | None:
+    """What the TIMESTAMP column keeps: the instant, to the second, in UTC; outside the
+    column's range MySQL refuses the write (the generic 400)."""
+    if value is None:
+        return None
+    ts = parse_date_time(value)
+    if ts is None:
+        raise unprocessable('Must match format "date-time"')
+    ts = float(round(ts))
+    if not TIMESTAMP_RANGE[0] <= ts <= TIMESTAMP_RANGE[1]:
+        raise generic()
+    return iso(ts)
 
 
 def _campaign_filter(p: Params, row: dict[str, Any]) -> bool:
@@ -50,19 +69,21 @@ def list_campaigns(call: ApiCall) -> dict[str, Any]:
 
 @op("create_campaign")
 def create_campaign(call: ApiCall) -> dict[str, Any]:
+    """createCampaign: the subscription by id alone (404 when none), the provider through its
+    foreign key, the channel from the subscription."""
     world, body, project = call.world, call.body, call.tenant.project
-    sub = _subscription_for(call, body["subscription_id"])
-    _check_provider(call, body["provider_id"])
+    sub = _existing_subscription(call, body["subscription_id"])
+    _foreign_key(world.providers.get(body["provider_id"]))
+    send_at = _send_at(body.get("send_at"))
     now = world.now
     campaign = Campaign(world.campaigns.next_id(), project.id, body.get("name", ""),
                         body["type"], sub.channel,
                         "running" if body["type"] == "trigger" else "draft", sub.id,
                         body["provider_id"], now, now,
                         send_in_user_timezone=bool(body.get("send_in_user_timezone")),
-                        tags=list(body.get("tags") or []))
-    for key in CAMPAIGN_FIELDS:
-        if key in body:
-            setattr(campaign, key, body[key])
+                        tags=list(body.get("tags") or []), send_at=send_at,
+                        list_ids=body.get("list_ids"),
+                        exclusion_list_ids=body.get("exclusion_list_ids"))
     world.campaigns.put(campaign.id, campaign)
     return campaign_json(world, campaign, full=True)
 
@@ -72,27 +93,59 @@ def get_campaign(call: ApiCall) -> dict[str, Any]:
     return campaign_json(call.world, call.tenant.entity, full=True)
 
 
+def _template_error(call: ApiCall, campaign: Campaign) -> str | None:
+    """validateTemplates before scheduling: the first template's first missing field, worded
+    by its ajv-errors message."""
+    for t in templates_of(call.world, campaign):
+        for name in SEND_CHECKS.get(t.type, ()):
+            if name not in t.data:
+                return (f"The `{name}` field on the `{t.locale}` template is missing and is "
+                        "required.")
+    return None
+
+
 @op("update_campaign")
 def update_campaign(call: ApiCall) -> dict[str, Any]:
-    campaign: Campaign = call.tenant.entity
-    body = call.body
+    """updateCampaign writes every given field as given (null included; the channel stays);
+    `scheduled` first validates the templates, `aborted` goes through `aborting`."""
+    world, campaign, body = call.world, call.tenant.entity, call.body
     if campaign.state == "finished":
         raise campaign_finished()
-    if "subscription_id" in body:
-        sub = _subscription_for(call, body["subscription_id"])
-        campaign.subscription_id, campaign.channel = sub.id, sub.channel
-    if "provider_id" in body:
-        _check_provider(call, body["provider_id"])
-        campaign.provider_id = body["provider_id"]
-    for key in ("name", "state", *CAMPAIGN_FIELDS):
+    if body.get("subscription_id") is not None:
+        _foreign_key(world.subscriptions.get(body["subscription_id"]))
+    if body.get("provider_id") is not None:
+        _foreign_key(world.providers.get(body["provider_id"]))
+    send_at = _send_at(body["send_at"]) if body.get("send_at") else None
+    state = body.get("state")
+    if state == "scheduled":
+        problem = _template_error(call, campaign)
+        if problem:
+            raise unprocessable(problem)
+    for key in ("name", "subscription_id", "provider_id", "list_ids", "exclusion_list_ids",
+                "state"):
         if key in body:
             setattr(campaign, key, body[key])
     if "send_in_user_timezone" in body:
-        campaign.send_in_user_timezone = bool(body["send_in_user_timezone"])
-    if "tags" in body:
-        campaign.tags = list(body["tags"] or [])
-    campaign.updated_at = call.world.now
-    return campaign_json(call.world, campaign, full=True)
+        campaign.send_in_user_timezone = body["send_in_user_timezone"]
+    if send_at is not None:  # `data.send_at ? new Date(..) : undefined`: null changes nothing
+        campaign.send_at = send_at
+    if state == "aborted":  # CampaignAbortJob finishes what `aborting` starts
+        campaign.state, campaign.send_at = "aborting", None
+        cid = campaign.id
+        jobs.enqueue(world, "campaign_abort", lambda: _aborted(call, cid))
+    if body.get("tags") is not None:
+        campaign.tags = list(body["tags"])
+    campaign.updated_at = world.now
+    return campaign_json(world, campaign, full=True)
+
+
+def _aborted(call: ApiCall, campaign_id: int) -> None:
+    campaign = call.world.campaigns.get(campaign_id)
+    if campaign is not None and campaign.state == "aborting":
+        campaign.state = "aborted"
+        for send in rows_of(call.world.sends, "campaign", campaign_id):
+            if send.state == "pending":
+                send.state = "aborted"
 
 
 @op("delete_campaign")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ....core import Reply, json_reply, op
+from ....core import Reply, iso, json_reply, op
 from ..errors import error, generic, unprocessable
 from ..model import ApiCall, Template, prune, rows_of, template_json
 from ..render import RenderLimitError, TemplateError, render_message
@@ -61,12 +61,18 @@ def delete_template(call: ApiCall) -> Reply:
 @op("preview_template")
 async def preview_template(call: ApiCall) -> dict[str, Any]:
     template: Template = call.tenant.entity
-    body = call.body
-    user: dict[str, Any] = body.get("user") or {}
-    traits: dict[str, Any] = user["data"] if isinstance(user.get("data"), dict) else {}
-    variables = {"user": {**traits, **user},
-                 "event": body.get("event") or {}, "context": body.get("context") or {},
-                 "journey": {}}
+    # the body is not validated: a string or an array has no `user` (undefined), like `{}`
+    body = call.body if isinstance(call.body, dict) else {}
+    posted = body.get("user")
+    user: dict[str, Any] = posted if isinstance(posted, dict) else {}
+    # User.fromJson({...payload.user, data: payload.user}).flatten(): the posted keys, then
+    # the columns (`id` is the external id)
+    flat = {**user, "email": user.get("email"), "phone": user.get("phone"),
+            "id": user.get("external_id"), "external_id": user.get("external_id"),
+            "created_at": iso(call.clock.now()), "locale": user.get("locale"),
+            "timezone": user.get("timezone")}
+    variables = {"user": flat, "event": body.get("event") or {},
+                 "context": body.get("context") or {}, "journey": {}}
     try:
         return await call.services.render(  # on a worker thread when served
             render_message, template.type, copy.deepcopy(template.data), variables,
