@@ -97,8 +97,8 @@ def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
     for key in USER_FIELDS:
         if key in fields:
             setattr(user, key, fields[key])
-    if isinstance(anon, str) and anon != user.anonymous_id and world.users.by(
-            "anonymous", (project_id, anon)) is None:
+    if isinstance(anon, str) and anon != user.anonymous_id and world.user_by_anonymous(
+            project_id, anon) is None:
         user.anonymous_id = anon
     if isinstance(ext, str) and user.external_id is None:
         user.external_id = ext  # found by anonymous_id: the identify names them
@@ -108,7 +108,7 @@ def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
 
 
 def alias_user(world: World, project_id: int, anonymous_id: str, external_id: str) -> None:
-    user = world.users.by("anonymous", (project_id, anonymous_id))
+    user = world.user_by_anonymous(project_id, anonymous_id)
     if user is None or world.user_by_external(project_id, external_id) is not None:
         return  # nobody to alias, or the external id is taken: an alias happens once
     user.external_id = external_id

@@ -6,6 +6,8 @@ sees: `ApiCall`, whose tenant is the `Access` the key's checks produced.
 from __future__ import annotations
 
 import copy
+import functools
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +19,15 @@ R = TypeVar("R")
 ROLES = ("support", "editor", "admin")  # ascending
 CHANNELS = ("email", "text", "push", "webhook")
 UNSUBSCRIBED, SUBSCRIBED, OPTED_IN = 0, 1, 2
+
+
+@functools.lru_cache(maxsize=4096)
+def collate(text: str) -> str:
+    """How MySQL 8's default collation (utf8mb4_0900_ai_ci) compares text: case- and
+    accent-insensitive, so `ANN`, `ann` and `ánn` are one external id (the unique index and
+    every `where external_id = ?`). An approximation: NFKD without combining marks, casefolded."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def new_uuid() -> str:
@@ -213,9 +224,9 @@ class World:
         self.projects: dict[int, Project] = {}
         self.keys: dict[str, Key] = {}
         self.users: Table[User] = Table(
-            unique={"external": lambda u: (u.project_id, u.external_id)
+            unique={"external": lambda u: (u.project_id, collate(u.external_id))
                     if u.external_id is not None else None,
-                    "anonymous": lambda u: (u.project_id, u.anonymous_id)},
+                    "anonymous": lambda u: (u.project_id, collate(u.anonymous_id))},
             groups={"project": lambda u: u.project_id})
         # bounded like every store that grows with traffic: the newest 100,000 events
         self.events: Table[UserEvent] = Table(groups={"user": lambda e: e.user_id},
@@ -247,7 +258,10 @@ class World:
 
     # -- lookups the platform does by (project, identity) ------------------------------
     def user_by_external(self, project_id: int, external_id: str) -> User | None:
-        return self.users.by("external", (project_id, external_id))
+        return self.users.by("external", (project_id, collate(external_id)))
+
+    def user_by_anonymous(self, project_id: int, anonymous_id: str) -> User | None:
+        return self.users.by("anonymous", (project_id, collate(anonymous_id)))
 
     def find_user(self, project_id: int, external_id: Any, anonymous_id: Any) -> User | None:
         """By external_id OR anonymous_id; when both match different users, external wins."""
@@ -256,7 +270,7 @@ class World:
             if found is not None:
                 return found
         if isinstance(anonymous_id, str):
-            return self.users.by("anonymous", (project_id, anonymous_id))
+            return self.user_by_anonymous(project_id, anonymous_id)
         return None
 
     def subscription_state(self, user: User, subscription_id: int) -> int:

@@ -113,7 +113,8 @@ def test_ingestion_checks_auth_before_the_body(parcelvoy_mock: ParcelvoyMock) ->
     ("DELETE", "/api/client/users/ann", "editor", EDITOR),
     ("POST", "/api/client/journeys/1/trigger", "editor", EDITOR),
     ("POST", "/api/client/subscriptions", "admin", ADMIN),
-    ("PATCH", "/api/client/subscriptions/1", "admin", ADMIN),
+    ("PATCH", "/api/client", "admin", ADMIN),
+    ("GET", "/api/client/campaigns/44/users", "editor", EDITOR),
 ])
 def test_role_minimums(parcelvoy_mock: ParcelvoyMock, method: str, path: str, need: str,
                        expected: dict[str, Any]) -> None:
@@ -203,3 +204,19 @@ def test_trigger_422_wording(parcelvoy_mock: ParcelvoyMock, body: Any, message: 
     r = parcelvoy_mock.http.post("/api/client/campaigns/44/trigger", json=body,
                                  headers=keys(parcelvoy_mock)["editor"])
     assert (r.status_code, r.json()) == (422, {"status": "error", "error": message})
+
+
+def test_a_subscription_rename_needs_no_role(parcelvoy_mock: ParcelvoyMock) -> None:
+    """SubscriptionController.ts puts the admin middleware on POST only."""
+    r = parcelvoy_mock.http.patch("/api/client/subscriptions/1", json={"name": "News"},
+                                  headers=keys(parcelvoy_mock)["support"])
+    assert (r.status_code, r.json()["name"]) == (200, "News")
+
+
+def test_external_ids_compare_as_mysql_collates_them(parcelvoy_mock: ParcelvoyMock) -> None:
+    """utf8mb4_0900_ai_ci: the unique index and the lookups ignore case and accents."""
+    pv = parcelvoy_mock.client()
+    assert pv.get_user("ANN")["external_id"] == "ann"
+    pv.identify(external_id="Ánn", data={"via": "upper"})
+    parcelvoy_mock.drain()
+    assert pv.get_user("ann")["data"]["via"] == "upper"  # the same user, not a second one

@@ -131,3 +131,54 @@ def test_bulk_patch_and_delete_users(parcelvoy_mock: ParcelvoyMock) -> None:
     assert pv.delete_user("bea") is None
     parcelvoy_mock.drain()
     assert parcelvoy_mock.user("bea") is None
+
+
+def test_subscription_changes_as_toggle_subscription_reads_them(
+        parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+
+    def states() -> dict[int, int]:
+        return {s["subscription_id"]: s["state"] for s in
+                pv.list_user_subscriptions("ann")["results"]}
+    pv.update_user_subscriptions("ann", [{"subscription_id": "1"}])  # no state: unsubscribed
+    assert states()[1] == 0
+    pv.update_user_subscriptions("ann", [{"subscription_id": 1, "state": 2}, 5, "x"])
+    assert states()[1] == 2
+    r = parcelvoy_mock.http.patch("/api/client/users/ann/subscriptions", json=[None],
+                                  headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}"})
+    assert (r.status_code, r.json()) == (400, GENERIC)  # `null.subscription_id`
+    r = parcelvoy_mock.http.patch("/api/client/users/ann/subscriptions", content=b"12",
+                                  headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}",
+                                           "Content-Type": "text/plain"})
+    assert r.status_code == 200 and states()[1] == 2  # a string's characters name nothing
+
+
+@pytest.mark.parametrize(("item", "ok"), [
+    ({"external_id": "x1"}, True),
+    ({"anonymous_id": "a1", "external_id": None}, True),
+    ({"external_id": None}, False),  # each branch wants its identity as a string
+    ({"anonymous_id": None, "external_id": None}, False),
+    ({"external_id": "x2", "extra": 1}, True),  # extra keys pass
+])
+def test_bulk_patch_identity(parcelvoy_mock: ParcelvoyMock, item: dict[str, Any],
+                             ok: bool) -> None:
+    pv = parcelvoy_mock.client()
+    if ok:
+        pv.patch_users([item])
+    else:
+        with pytest.raises(InvalidRequest) as info:
+            pv.patch_users([item])
+        assert info.value.status == 422
+
+
+def test_delete_users_with_an_empty_id(parcelvoy_mock: ParcelvoyMock) -> None:
+    r = parcelvoy_mock.http.delete("/api/client/users?user_id=",
+                                   headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}"})
+    assert (r.status_code, r.json()["error"]) == (422, "Must NOT have fewer than 1 items")
+
+
+def test_a_text_body_on_the_subscription_route(parcelvoy_mock: ParcelvoyMock) -> None:
+    r = parcelvoy_mock.http.patch("/api/client/users/ann/subscriptions", content=b"not json",
+                                  headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}",
+                                           "Content-Type": "text/plain"})
+    assert (r.status_code, r.json()["external_id"]) == (200, "ann")

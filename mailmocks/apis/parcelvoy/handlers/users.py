@@ -9,6 +9,7 @@ from ....core import Reply, no_content, op
 from .. import jobs
 from ..errors import generic, unprocessable
 from ..model import (
+    UNSUBSCRIBED,
     ApiCall,
     User,
     body_of,
@@ -18,7 +19,7 @@ from ..model import (
     user_subscription_json,
 )
 from . import USER_EVENTS, USER_SUBSCRIPTIONS, USERS, search
-from .search import many_values
+from .search import many_values, parse_int
 
 
 @op("list_users")
@@ -37,7 +38,9 @@ def patch_users(call: ApiCall) -> Reply:
 
 @op("delete_users")
 def delete_users(call: ApiCall) -> Reply:
-    ids = call.params.get("user_id") or []
+    ids = call.query.getlist("user_id")
+    if ids == [""]:
+        ids = []  # a single empty value: `userIds.length ? [userIds] : []`
     if not ids:
         raise unprocessable("Must NOT have fewer than 1 items")
     world, pid = call.world, call.tenant.project.id
@@ -80,18 +83,26 @@ def list_user_subscriptions(call: ApiCall) -> dict[str, Any]:
 
 @op("update_user_subscriptions")
 def update_user_subscriptions(call: ApiCall) -> dict[str, Any]:
+    """`for (const s of body) toggleSubscription(user, s.subscription_id, s.state)`: the body
+    is not validated. A missing state is the default parameter (unsubscribed); an id is read
+    as `Model.find` reads one (`parseInt` of a string) within the user's project; an item
+    without a usable id changes nothing."""
     world, pid = call.world, call.tenant.project.id
     user: User = call.tenant.entity
-    if not isinstance(call.body, list):
-        raise generic()  # iterating a non-array throws
-    for item in call.body:
+    body = call.body  # (a text body arrives as its characters: the Api's prepare)
+    if not isinstance(body, list) or any(item is None for item in body):
+        raise generic()  # not iterable, or `null.subscription_id`: a TypeError
+    for item in body:
         if not isinstance(item, dict):
             continue
-        sid, state = item.get("subscription_id"), item.get("state")
+        sid, state = item.get("subscription_id"), item.get("state", UNSUBSCRIBED)
+        if isinstance(sid, str):
+            sid = parse_int(sid)
         sub = world.subscriptions.get(sid) if isinstance(sid, int) and not isinstance(
             sid, bool) else None
-        if sub is None or sub.project_id != pid or state not in (0, 1, 2) or isinstance(
-                state, bool):
+        if sub is None or sub.project_id != pid:
             continue
+        if isinstance(state, bool) or state not in (0, 1, 2):
+            continue  # a state the platform defines no meaning for (decision in the note)
         jobs.set_subscription(world, user, sub, int(state))
     return user_json(user)
