@@ -142,7 +142,8 @@ def test_subscription_changes_as_toggle_subscription_reads_them(
                 pv.list_user_subscriptions("ann")["results"]}
     pv.update_user_subscriptions("ann", [{"subscription_id": "1"}])  # no state: unsubscribed
     assert states()[1] == 0
-    pv.update_user_subscriptions("ann", [{"subscription_id": 1, "state": 2}, 5, "x"])
+    odd: list[Any] = [{"subscription_id": 1, "state": 2}, 5, "x"]  # non-objects: skipped
+    pv.update_user_subscriptions("ann", odd)
     assert states()[1] == 2
     r = parcelvoy_mock.http.patch("/api/client/users/ann/subscriptions", json=[None],
                                   headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}"})
