@@ -52,6 +52,22 @@ class Retry(Exception):
     """The job cannot run yet (e.g. the user does not exist); try again."""
 
 
+class DataTooLong(Retry):
+    """MySQL (strict mode) refuses a value longer than its VARCHAR column: the write fails,
+    the job is retried and, on its last attempt, dropped; nothing is stored."""
+
+
+USER_COLUMNS = {"external_id": 255, "anonymous_id": 255, "email": 255, "phone": 64,
+                "timezone": 50, "locale": 255}  # the users table (db/migrations)
+
+
+def check_user_columns(fields: dict[str, Any]) -> None:
+    for name, size in USER_COLUMNS.items():
+        value = fields.get(name)
+        if isinstance(value, str) and len(value) > size:
+            raise DataTooLong(f"Data too long for column '{name}'")
+
+
 def enqueue(world: World, name: str, fn: Callable[[], Any], attempts: int = 3) -> None:
     jobs = world.services.jobs
 
@@ -74,6 +90,7 @@ def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
     Only the keys present in `fields` are written (knex leaves undefined columns alone);
     `data` is merged shallowly into the stored data.
     """
+    check_user_columns(fields)
     ext, anon = fields.get("external_id"), fields.get("anonymous_id")
     user = world.find_user(project_id, ext, anon)
     now = world.now
@@ -189,6 +206,8 @@ def post_event(world: World, project_id: int, item: dict[str, Any]) -> tuple[Use
             if key in item:
                 fields[key] = item[key]
         user = patch_user(world, project_id, fields)
+    if len(item["name"]) > 255:  # user_events.name: the insert fails after the upsert
+        raise DataTooLong("Data too long for column 'name'")
     data = item.get("data")
     return user, add_event(world, user, item["name"], dict(data) if isinstance(data, dict)
                            else {})

@@ -311,6 +311,11 @@ def prune(value: Any) -> Any:
             if v is not None and v != ""}
 
 
+def fits(value: Any, size: int) -> bool:
+    """Whether a VARCHAR(size) column takes `value` (strict mode refuses longer text)."""
+    return not isinstance(value, str) or len(value) <= size
+
+
 def rows_of(table: Table[R], group: str, key: Any) -> list[R]:
     """The rows of one group of `table`, in id order."""
     return [r for i in table.ids(group, key) if (r := table.get(i)) is not None]

@@ -8,11 +8,14 @@ email example through the running sandbox (uvicorn on 127.0.0.1).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from support import wait_for
 
+from mailmocks.clients.base import InvalidRequest
 from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
 EMAIL_CAMPAIGN, TEXT_CAMPAIGN, PUSH_CAMPAIGN = 44, 45, 46
@@ -253,3 +256,27 @@ def test_webhook_campaign_renders_and_posts(parcelvoy_mock: ParcelvoyMock) -> No
     [delivery] = parcelvoy_mock.webhooks.deliveries("parcelvoy")
     assert delivery.payload == {"order": "A-1", "fixed": 3}
     assert parcelvoy_mock.events("ann")[-1] == "webhook_sent"
+
+
+def test_values_longer_than_their_columns_are_not_stored(parcelvoy_mock: ParcelvoyMock) -> None:
+    """MySQL in strict mode refuses them: a queued write is retried, then dropped; a write made
+    during the request is the generic 400."""
+    pv = parcelvoy_mock.client()
+    pv.identify(external_id="long1", email="a" * 256 + "@example.com")
+    pv.identify(external_id="x" * 256)
+    pv.track("e" * 256, external_id="long2")
+    parcelvoy_mock.drain()
+    assert parcelvoy_mock.user("long1") is None and parcelvoy_mock.user("x" * 256) is None
+    assert parcelvoy_mock.user("long2") is not None and parcelvoy_mock.events("long2") == [
+        "user_created"]
+    admin = parcelvoy_mock.client(key=parcelvoy_mock.admin_key)
+    calls: list[Callable[[], object]] = [
+        lambda: pv.create_campaign(type="blast", subscription_id=1, provider_id=1,
+                                   name="n" * 256),
+        lambda: admin.create_subscription("s" * 256, "email"),
+        lambda: pv.create_template(type="text", campaign_id=44, locale="l" * 51)]
+    for call in calls:
+        with pytest.raises(InvalidRequest) as info:
+            call()
+        assert info.value.body == {"status": "error",
+                                   "error": "An error occurred with this request."}

@@ -14,6 +14,7 @@ from ..model import (
     Subscription,
     body_of,
     campaign_json,
+    fits,
     rows_of,
     templates_of,
     user_json,
@@ -74,6 +75,8 @@ def create_campaign(call: ApiCall) -> dict[str, Any]:
     world, body, project = call.world, call.body, call.tenant.project
     sub = _existing_subscription(call, body["subscription_id"])
     _foreign_key(world.providers.get(body["provider_id"]))
+    if not fits(body.get("name"), 255):
+        raise generic()  # campaigns.name is a VARCHAR(255)
     send_at = _send_at(body.get("send_at"))
     now = world.now
     campaign = Campaign(world.campaigns.next_id(), project.id, body.get("name", ""),
@@ -111,6 +114,8 @@ def update_campaign(call: ApiCall) -> dict[str, Any]:
     world, campaign, body = call.world, call.tenant.entity, call.body
     if campaign.state == "finished":
         raise campaign_finished()
+    if not fits(body.get("name"), 255):
+        raise generic()
     if body.get("subscription_id") is not None:
         _foreign_key(world.subscriptions.get(body["subscription_id"]))
     if body.get("provider_id") is not None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ....core import op
 from .. import jobs
-from ..errors import bad_step
+from ..errors import bad_step, generic
 from ..model import ApiCall, Journey, body_of
 
 
@@ -22,7 +22,10 @@ def trigger_journey(call: ApiCall) -> dict[str, Any]:
     fields = {k: user_in[k] for k in ("external_id", *jobs.USER_FIELDS) if k in user_in}
     fields["data"] = {k: v for k, v in user_in.items()
                       if k not in jobs.RESERVED_TRIGGER_FIELDS}
-    user = jobs.patch_user(world, pid, fields)  # synchronous, unlike campaign trigger
+    try:
+        user = jobs.patch_user(world, pid, fields)  # synchronous, unlike campaign trigger
+    except jobs.DataTooLong as exc:
+        raise generic() from exc  # the database refuses the write
     event = body.get("event") or {}
     jobs.add_event(world, user, "journey_trigger", {
         **event, "journey": {"id": journey.id, "name": journey.name,

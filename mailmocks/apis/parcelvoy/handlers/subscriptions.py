@@ -6,7 +6,8 @@ from typing import Any
 
 from ....core import op
 from .. import jobs
-from ..model import ApiCall, Subscription, subscription_json
+from ..errors import generic
+from ..model import ApiCall, Subscription, fits, subscription_json
 from . import SUBSCRIPTIONS, search
 
 
@@ -20,6 +21,8 @@ def list_subscriptions(call: ApiCall) -> dict[str, Any]:
 @op("create_subscription")
 def create_subscription(call: ApiCall) -> dict[str, Any]:
     world, body = call.world, call.body
+    if not fits(body["name"], 255):
+        raise generic()  # subscriptions.name is a VARCHAR(255)
     now = world.now
     sub = Subscription(world.subscriptions.next_id(), call.tenant.project.id, body["name"],
                        body["channel"], now, now)
@@ -35,5 +38,7 @@ def get_subscription(call: ApiCall) -> dict[str, Any]:
 @op("update_subscription")
 def update_subscription(call: ApiCall) -> dict[str, Any]:
     sub: Subscription = call.tenant.entity
+    if not fits(call.body["name"], 255):
+        raise generic()
     sub.name, sub.updated_at = call.body["name"], call.world.now
     return subscription_json(sub)

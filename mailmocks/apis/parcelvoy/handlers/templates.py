@@ -7,7 +7,7 @@ from typing import Any
 
 from ....core import Reply, iso, json_reply, op
 from ..errors import error, generic, unprocessable
-from ..model import ApiCall, Template, prune, rows_of, template_json
+from ..model import ApiCall, Template, fits, prune, rows_of, template_json
 from ..render import RenderLimitError, TemplateError, render_message
 from . import TEMPLATES, search
 
@@ -22,8 +22,8 @@ def list_templates(call: ApiCall) -> dict[str, Any]:
 @op("create_template")
 def create_template(call: ApiCall) -> dict[str, Any]:
     world, body, project = call.world, call.body, call.tenant.project
-    if world.campaigns.get(body["campaign_id"]) is None:
-        raise generic()  # templates.campaign_id is a foreign key; no project check is made
+    if world.campaigns.get(body["campaign_id"]) is None or not fits(body["locale"], 50):
+        raise generic()  # a foreign key (no project check is made); locale is a VARCHAR(50)
     if any(t.campaign_id == body["campaign_id"] and t.locale == body["locale"]
            for t in rows_of(world.templates, "project", project.id)):
         raise error(400, "A template with this locale already exists.")
