@@ -71,10 +71,13 @@ class ParcelvoyApi(Api[World, Access]):
     handler_modules = (project, ingestion, campaigns, templates, users, subscriptions, journeys)
     checks = CheckSettings(expected_statuses={
         "400": "an unknown provider, a finished campaign (code 2001), an unknown journey or "
-               "entrance (9000/9001), an unknown sort column, an identify without context",
-        "403": "the editor key below `admin` on subscription writes",
+               "entrance (9000/9001), an unknown sort column, an identify without context, "
+               "a value past its MySQL column (length, TIMESTAMP range), a duplicate template "
+               "locale, a project update with a key (no admin user behind it)",
+        "403": "the editor key below `admin` on subscription create and project update",
         "404": "a generated id names no entity; an unknown subscription (JSON)",
-        "422": "a timezone that is not IANA (a format JSON Schema cannot state)",
+        "422": "a timezone that is not IANA, a date that does not exist, a template a "
+               "campaign cannot be scheduled with (checks JSON Schema cannot state)",
     }, drain=True)
 
     def check_credentials(self, world: World) -> dict[str, str]:
