@@ -103,6 +103,9 @@ class _Operations(Generic[R]):
     def delete_campaign(self, campaign_id: int) -> R:
         return self._send("DELETE", f"{API}/campaigns/{campaign_id}")
 
+    def duplicate_campaign(self, campaign_id: int) -> R:
+        return self._send("POST", f"{API}/campaigns/{campaign_id}/duplicate")
+
     def list_campaign_users(self, campaign_id: int, **query: Any) -> R:
         """The users a campaign was sent to, one row per send with its `state`."""
         return self._send("GET", f"{API}/campaigns/{campaign_id}/users", params=query)

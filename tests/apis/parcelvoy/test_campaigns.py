@@ -118,3 +118,14 @@ def test_update_writes_nulls_and_walks_the_states(parcelvoy_mock: ParcelvoyMock)
     assert (aborting["state"], aborting["send_at"]) == ("aborting", None)
     parcelvoy_mock.drain()
     assert pv.get_campaign(made["id"])["state"] == "aborted"
+
+
+def test_duplicate_copies_the_campaign_and_its_templates(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    source = pv.get_campaign(44)
+    copy = pv.duplicate_campaign(44)
+    assert (copy["name"], copy["type"], copy["state"], copy["tags"]) == (
+        f"Copy of {source['name']}", "trigger", "running", [])
+    assert [(t["locale"], t["data"]) for t in copy["templates"]] == [
+        (t["locale"], t["data"]) for t in source["templates"]]
+    assert {t["campaign_id"] for t in copy["templates"]} == {copy["id"]}

@@ -12,6 +12,7 @@ from ..model import (
     ApiCall,
     Campaign,
     Subscription,
+    Template,
     body_of,
     campaign_json,
     fits,
@@ -182,3 +183,23 @@ def list_campaign_users(call: ApiCall) -> dict[str, Any]:
             for s in sends if (user := world.users.get(s.user_id)) is not None
             and user.project_id == campaign.project_id]
     return search(call, rows, CAMPAIGN_USERS)
+
+
+@op("duplicate_campaign")
+def duplicate_campaign(call: ApiCall) -> dict[str, Any]:
+    """duplicateCampaign: `Copy of <name>` with the lists, provider, subscription, channel and
+    type (no tags, no send_at), blast `draft` or trigger `running`, and a copy of every
+    template."""
+    world, source = call.world, call.tenant.entity
+    now = world.now
+    copy = Campaign(world.campaigns.next_id(), source.project_id, f"Copy of {source.name}",
+                    source.type, source.channel,
+                    "draft" if source.type == "blast" else "running", source.subscription_id,
+                    source.provider_id, now, now, list_ids=source.list_ids,
+                    exclusion_list_ids=source.exclusion_list_ids)
+    world.campaigns.put(copy.id, copy)
+    for t in templates_of(world, source):
+        clone = Template(world.templates.next_id(), t.project_id, copy.id, t.type, t.locale,
+                         dict(t.data), now, now)
+        world.templates.put(clone.id, clone)
+    return campaign_json(world, copy, full=True)
