@@ -144,6 +144,13 @@ class _Operations(Generic[R]):
         return self._send("POST", f"{API}/templates/{template_id}/preview",
                           json=_given(user=user, event=event, context=context))
 
+    def send_proof(self, template_id: int, recipient: str,
+                   variables: Mapping[str, Any]) -> R:
+        """Send one rendered copy to `recipient` (an email or a phone) through the campaign's
+        provider; `variables` (`{user, event, context}`) is needed by the server."""
+        return self._send("POST", f"{API}/templates/{template_id}/proof",
+                          json={"recipient": recipient, "variables": dict(variables)})
+
     # Users (path ids are external ids)
     def list_users(self, **query: Any) -> R:
         return self._send("GET", f"{API}/users", params=query)

@@ -458,3 +458,4 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     return value
 
+

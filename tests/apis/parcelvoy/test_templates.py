@@ -111,3 +111,23 @@ def test_update_writes_the_pruned_data(parcelvoy_mock: ParcelvoyMock) -> None:
                                "body": {"items": {"0": "a", "3": "b"}, "n": 0, "ok": False}}
     kept = pv.update_template(made["id"], type="webhook", data=None)  # pruned away: unchanged
     assert kept["data"] == updated["data"] and kept["locale"] == "nl"
+
+
+def test_a_proof_goes_to_the_outbox_without_a_send_record(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client(key=parcelvoy_mock.support_key)
+    sends = len(parcelvoy_mock.sends())
+    assert pv.send_proof(1, "proof@example.com", {"user": {"first_name": "Pat"},
+                                                    "event": {"data": {"purchase_amount": 5}}}
+                         ) is None
+    outbox = parcelvoy_mock.services.outbox.messages(api="parcelvoy", to="proof@example.com")
+    assert len(outbox) == 1 and "Pat" in outbox[0].subject
+    assert len(parcelvoy_mock.sends()) == sends  # no campaign_sends row, no event
+    with pytest.raises(InvalidRequest) as info:  # `variables.event` of undefined
+        pv._send("POST", "/api/client/templates/1/proof", json={"recipient": "x@example.com"})
+    assert info.value.body == GENERIC
+    pv.update_template(3, type="text", data={"text": None})  # pruned: the old text stays
+    made = pv.create_template(type="text", campaign_id=45, locale="pt", data={})
+    with pytest.raises(InvalidRequest) as info:
+        pv.send_proof(made["id"], "+15550009", {})
+    assert info.value.body["error"] == (
+        "The `text` field on the `pt` template is missing and is required.")

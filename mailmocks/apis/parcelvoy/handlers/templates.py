@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ....core import Reply, iso, json_reply, op
+from ....core import Reply, iso, json_reply, no_content, op
+from .. import proof
 from ..errors import error, generic, unprocessable
 from ..model import ApiCall, Template, fits, prune, rows_of, template_json
 from ..render import RenderLimitError, TemplateError, render_message
@@ -81,3 +82,43 @@ async def preview_template(call: ApiCall) -> dict[str, Any]:
         raise unprocessable(exc.reason) from exc
     except TemplateError as exc:  # Handlebars threw: the generic 400
         raise generic() from exc
+
+
+SEND_FIELDS = {  # each template type's validate() (render/Template.ts), in `required` order
+    "email": ("from", "subject", "html"), "text": ("text",), "push": ("title", "topic", "body"),
+    "webhook": ("method", "endpoint")}
+
+
+def validation_error(t: Template) -> str | None:
+    """The template's own validate(): a missing field is its ajv-errors message, `from` must
+    be an object with an address."""
+    for name in SEND_FIELDS.get(t.type, ()):
+        if name not in t.data:
+            return f"The `{name}` field on the `{t.locale}` template is missing and is required."
+    sender = t.data.get("from")
+    if t.type == "email" and not isinstance(sender, dict):
+        return "The value of `from` must be a object."
+    if t.type == "email" and "address" not in sender:  # type: ignore[operator]
+        return f"The `address` field on the `{t.locale}` template is missing and is required."
+    return None
+
+
+@op("send_proof")
+async def send_proof(call: ApiCall) -> Reply:
+    """sendProof: the template must validate (422), its campaign exist; the recipient is the
+    project's user with that email or phone, else a user made of `variables.user` with the
+    recipient as email and phone; the message goes out through the campaign's provider (none:
+    nothing is sent). No send record and no event; 204 (the route's body is undefined)."""
+    world, template = call.world, call.tenant.entity
+    variables = call.body.get("variables")
+    if not isinstance(variables, dict):
+        raise generic()  # `variables.event` of undefined or null: a TypeError
+    problem = validation_error(template)
+    if problem:
+        raise unprocessable(problem)
+    campaign = world.live_campaign(template.project_id, template.campaign_id)
+    if campaign is None:
+        raise error(400, "The requested campaign does not exist or you do not have access.",
+                    code=2000)
+    await proof.send_proof(world, campaign, template, call.body["recipient"], variables)
+    return no_content()
