@@ -22,13 +22,9 @@ from ..model import (
 )
 from . import CAMPAIGN_USERS, CAMPAIGNS, search
 from .search import Params
+from .templates import validation_error
 
 TIMESTAMP_RANGE = (1.0, 2147483647.0)  # MySQL TIMESTAMP: 1970-01-01 00:00:01 .. 2038-01-19
-SEND_CHECKS = {  # the templates' own validate() (render/Template.ts), in `required` order
-    "email": ("from", "subject", "html"), "text": ("text",), "push": ("title", "topic", "body"),
-    "webhook": ("method", "endpoint")}
-
-
 def _existing_subscription(call: ApiCall, sid: int) -> Subscription:
     """`Subscription.find(id)`: the route looks the id up in every project."""
     sub = call.world.subscriptions.get(sid)
@@ -98,13 +94,11 @@ def get_campaign(call: ApiCall) -> dict[str, Any]:
 
 
 def _template_error(call: ApiCall, campaign: Campaign) -> str | None:
-    """validateTemplates before scheduling: the first template's first missing field, worded
-    by its ajv-errors message."""
+    """validateTemplates before scheduling: the first template's own validation error."""
     for t in templates_of(call.world, campaign):
-        for name in SEND_CHECKS.get(t.type, ()):
-            if name not in t.data:
-                return (f"The `{name}` field on the `{t.locale}` template is missing and is "
-                        "required.")
+        problem = validation_error(t)
+        if problem:
+            return problem
     return None
 
 
