@@ -29,6 +29,7 @@ from .model import (
     UserSubscription,
     World,
     new_uuid,
+    phone_traits,
     templates_of,
 )
 from .render import (
@@ -45,6 +46,7 @@ from .render import (
 
 API = "parcelvoy"
 USER_FIELDS = ("email", "phone", "timezone", "locale")
+USER_KEYS = {"external_id", "anonymous_id", "data", *USER_FIELDS}  # what a patch may name
 RESERVED_TRIGGER_FIELDS = ("external_id", "email", "phone", "device_token", "locale", "timezone")
 
 
@@ -85,21 +87,30 @@ def enqueue(world: World, name: str, fn: Callable[[], Any], attempts: int = 3) -
 
 # -- users (UserRepository / UserPatchJob) --------------------------------------------------
 def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
-    """Find by external_id (wins) or anonymous_id, then update; else create.
+    """UserPatchJob: find by external_id (wins) or anonymous_id, then update; else create.
 
-    Only the keys present in `fields` are written (knex leaves undefined columns alone);
-    `data` is merged shallowly into the stored data.
+    Only the keys present are written (knex leaves undefined columns alone); `data` is merged
+    shallowly into the stored data; an update never writes `external_id`, and writes
+    `anonymous_id` only when no user has it. A parseable phone adds `phone_country` and
+    `phone_is_valid` to the data written (User.formatJson), so a phone without `data`
+    replaces the stored data with those two (open question 7, read from the code). A key
+    that is no column of `users` fails the write.
     """
     check_user_columns(fields)
+    unknown = set(fields) - USER_KEYS
+    if unknown:
+        raise DataTooLong(f"Unknown column '{sorted(unknown)[0]}' in 'field list'")
     ext, anon = fields.get("external_id"), fields.get("anonymous_id")
     user = world.find_user(project_id, ext, anon)
     now = world.now
     data = fields.get("data") if isinstance(fields.get("data"), dict) else None
+    phone = fields.get("phone")
+    traits = phone_traits(phone) if isinstance(phone, str) and phone else None
     if user is None:
         user = User(world.users.next_id(), project_id,
                     anon if isinstance(anon, str) else new_uuid(),
                     ext if isinstance(ext, str) else None, now, now,
-                    data=dict(data or {}))
+                    data={**(data or {}), **(traits or {})})
         for key in USER_FIELDS:
             if key in fields:
                 setattr(user, key, fields[key])
@@ -107,18 +118,22 @@ def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
         for channel, reachable in (("email", user.email), ("text", user.phone)):
             if reachable:
                 subscribe_channel(world, user, channel)
-        enqueue(world, "event_post", lambda: add_event(world, user, "user_created", {}), 2)
+        created = {**(data or {}), **{k: fields[k] for k in USER_FIELDS if k in fields},
+                   **{k: fields[k] for k in ("external_id", "anonymous_id") if k in fields}}
+        enqueue(world, "event_post",
+                lambda: add_event(world, user, "user_created", created), 2)
         return user
-    if data:
-        user.data = {**user.data, **data}
+    written = {**user.data, **data} if data is not None else None
+    if traits is not None:
+        written = {**(written or {}), **traits}
+    if written is not None:
+        user.data = written
     for key in USER_FIELDS:
         if key in fields:
             setattr(user, key, fields[key])
     if isinstance(anon, str) and anon != user.anonymous_id and world.user_by_anonymous(
             project_id, anon) is None:
         user.anonymous_id = anon
-    if isinstance(ext, str) and user.external_id is None:
-        user.external_id = ext  # found by anonymous_id: the identify names them
     user.updated_at = now
     world.users.put(user.id, user)
     return user

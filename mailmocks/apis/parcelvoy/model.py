@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+import phonenumbers
 
 from ...core import Call, Services, Table, iso
 
@@ -28,6 +31,39 @@ def collate(text: str) -> str:
     every `where external_id = ?`). An approximation: NFKD without combining marks, casefolded."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_PUNCTUATION = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d/\uff0f.\uff0e\[\]\uff3b"
+                          r"\uff3d()\uff08\uff09~\u2053\u223c\uff5e]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone(text: str) -> phonenumbers.PhoneNumber | None:
+    try:  # libphonenumber-js `parsePhoneNumber(text)`: no default country, undefined if none
+        return phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def phone_traits(text: str) -> dict[str, Any] | None:
+    """User.formatJson: `phone_country` (absent when none) and `phone_is_valid`."""
+    number = _phone(text)
+    if number is None:
+        return None
+    country = phonenumbers.region_code_for_number(number)
+    valid = phonenumbers.is_valid_number(number)
+    return {"phone_country": country, "phone_is_valid": valid} if country else {
+        "phone_is_valid": valid}
+
+
+def display_phone(text: str | None) -> str | None:
+    """User.toJSON: a parseable phone shown by `formatInternational()`, whose separator style
+    is one space (`+1 234 567 8900`)."""
+    number = _phone(text) if text else None
+    if number is None:
+        return text
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return _PUNCTUATION.sub(" ", formatted).strip()
 
 
 def new_uuid() -> str:
@@ -335,10 +371,13 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def user_json(u: User) -> dict[str, Any]:
+def user_json(u: User, stored: bool = False) -> dict[str, Any]:
+    """The user as User.toJSON shows it; `stored` keeps the phone as the column holds it (what
+    a search compares), else it is shown formatted."""
     first, last, full = _names(u.data)
     return {"id": u.id, "project_id": u.project_id, "anonymous_id": u.anonymous_id,
-            "external_id": u.external_id, "email": u.email, "phone": u.phone,
+            "external_id": u.external_id, "email": u.email,
+            "phone": u.phone if stored else display_phone(u.phone),
             "timezone": u.timezone, "locale": u.locale, "data": u.data,
             "devices": None if u.devices is None else [d.as_json() for d in u.devices],
             "first_name": first, "last_name": last, "full_name": full,

@@ -118,7 +118,7 @@ def test_bulk_patch_and_delete_users(parcelvoy_mock: ParcelvoyMock) -> None:
                            {"external_id": "p-new", "phone": "+15550001111"}]) is None
     parcelvoy_mock.drain()
     assert pv.get_user("ann")["data"]["plan"] == "team"
-    assert pv.get_user("p-new")["phone"] == "+15550001111"
+    assert pv.get_user("p-new")["phone"] == "+1 555 000 1111"  # formatInternational()
     assert pv.delete_users(["ann", "p-new", "nobody"]) is None
     assert pv.get_user("ann")["external_id"] == "ann"  # queued
     parcelvoy_mock.drain()

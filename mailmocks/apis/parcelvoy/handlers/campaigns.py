@@ -21,7 +21,7 @@ from ..model import (
     user_json,
 )
 from . import CAMPAIGN_USERS, CAMPAIGNS, search
-from .search import Params
+from .search import Params, shown_user
 from .templates import validation_error
 
 TIMESTAMP_RANGE = (1.0, 2147483647.0)  # MySQL TIMESTAMP: 1970-01-01 00:00:01 .. 2038-01-19
@@ -172,11 +172,11 @@ def list_campaign_users(call: ApiCall) -> dict[str, Any]:
     world, campaign = call.world, call.tenant.entity
     sends = sorted(rows_of(world.sends, "campaign", campaign.id),
                    key=lambda s: (s.user_id, s.reference_id))
-    rows = [{**user_json(user), "state": s.state, "send_at": iso(s.send_at),
+    rows = [{**user_json(user, stored=True), "state": s.state, "send_at": iso(s.send_at),
              "opened_at": None, "clicks": 0}
             for s in sends if (user := world.users.get(s.user_id)) is not None
             and user.project_id == campaign.project_id]
-    return search(call, rows, CAMPAIGN_USERS)
+    return search(call, rows, CAMPAIGN_USERS, post=shown_user)
 
 
 @op("duplicate_campaign")

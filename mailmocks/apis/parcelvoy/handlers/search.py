@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from ..errors import generic, unprocessable
-from ..model import ApiCall
+from ..model import ApiCall, display_phone
 
 _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _PARSE_INT = re.compile(f"^[{_JS_SPACE}]*([+-]?[0-9]+)")
@@ -47,6 +47,11 @@ USERS = List(fields=("external_id", "email", "phone"), exact=True, sort="id",
 USER_EVENTS = List(fields=("name",), sort="id", direction="desc")
 USER_SUBSCRIPTIONS = List(fields=("name", "channel"))
 SUBSCRIPTIONS = List(fields=("name", "channel"))
+
+
+def shown_user(row: dict[str, Any]) -> dict[str, Any]:
+    """A user row as User.toJSON shows it (the phone formatted)."""
+    return {**row, "phone": display_phone(row.get("phone"))}
 
 
 def parse_int(text: str) -> int | None:
@@ -190,8 +195,10 @@ def _limit_rows(limit: int) -> int:
 
 
 def search(call: ApiCall, rows: list[dict[str, Any]], spec: List,
-           where: Callable[[Params, dict[str, Any]], bool] | None = None) -> dict[str, Any]:
-    """Model.search over `rows` (every row of the list's base query, in id order)."""
+           where: Callable[[Params, dict[str, Any]], bool] | None = None,
+           post: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Model.search over `rows` (every row of the list's base query, in id order, as the
+    database holds them); `post` shapes each result as its model's toJSON does."""
     p = read_params(call, spec)
     if isinstance(p, str):
         raise unprocessable(p)
@@ -234,7 +241,7 @@ def search(call: ApiCall, rows: list[dict[str, Any]], spec: List,
     if end is not None and len(results) < len(data):
         end_cursor = (str(end["id"]) if not sort or sort == "id"
                       else f"{end['id']},{_js_string(end.get(sort))}")
-    out: dict[str, Any] = {"results": results}
+    out: dict[str, Any] = {"results": [post(r) for r in results] if post else results}
     next_cursor = end_cursor if page == "next" else p.cursor
     prev_cursor = p.cursor if page == "next" else end_cursor
     if next_cursor is not None:

@@ -19,13 +19,14 @@ from ..model import (
     user_subscription_json,
 )
 from . import USER_EVENTS, USER_SUBSCRIPTIONS, USERS, search
-from .search import many_values, parse_int
+from .search import many_values, parse_int, shown_user
 
 
 @op("list_users")
 def list_users(call: ApiCall) -> dict[str, Any]:
-    rows = [user_json(u) for u in rows_of(call.world.users, "project", call.tenant.project.id)]
-    return search(call, rows, USERS)
+    rows = [user_json(u, stored=True)
+            for u in rows_of(call.world.users, "project", call.tenant.project.id)]
+    return search(call, rows, USERS, post=shown_user)
 
 
 @op("patch_users")
