@@ -51,6 +51,7 @@ from .handlers import (
     templates,
     users,
 )
+from .handlers.search import parse_int
 from .model import ROLES, Access, ApiCall, Project, World, user_json
 
 __all__ = ["ParcelvoyApi", "api"]
@@ -224,4 +225,6 @@ def _load_entity(call: ApiCall, project: Project) -> Any:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() else None
+    """The loaders' `parseInt(value)` (`44abc` is 44, `+44` too; `١` is NaN); `Model.find`
+    returns nothing for 0 or NaN."""
+    return parse_int(text) or None

@@ -220,3 +220,14 @@ def test_external_ids_compare_as_mysql_collates_them(parcelvoy_mock: ParcelvoyMo
     pv.identify(external_id="Ánn", data={"via": "upper"})
     parcelvoy_mock.drain()
     assert pv.get_user("ann")["data"]["via"] == "upper"  # the same user, not a second one
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/api/client/campaigns/44abc", 200), ("/api/client/campaigns/+44", 200),
+    ("/api/client/campaigns/%D9%A1", 404), ("/api/client/campaigns/0", 404),
+    ("/api/client/templates/1.9", 200), ("/api/client/campaigns/" + "9" * 40, 404),
+])
+def test_path_ids_are_read_with_parse_int(parcelvoy_mock: ParcelvoyMock, path: str,
+                                         status: int) -> None:
+    r = parcelvoy_mock.http.get(path, headers=keys(parcelvoy_mock)["editor"])
+    assert r.status_code == status
