@@ -430,9 +430,12 @@ def campaign_json(world: World, c: Campaign, full: bool = False) -> dict[str, An
         "exclusion_list_ids": c.exclusion_list_ids,
         "send_in_user_timezone": c.send_in_user_timezone, "send_at": c.send_at,
         "delivery": {"sent": c.sent, "total": c.total, "opens": 0, "clicks": 0},
-        "tags": c.tags, "created_at": iso(c.created_at), "updated_at": iso(c.updated_at)}
-    if full:
+        "created_at": iso(c.created_at), "updated_at": iso(c.updated_at)}
+    if c.tags:  # getTags: a Map of the tagged ones, names sorted; an untagged campaign has none
+        out["tags"] = sorted(set(c.tags))
+    if full:  # getCampaign; lists are not modelled, so no list id names one
         out["templates"] = [template_json(t) for t in templates_of(world, c)]
+        out["lists"], out["exclusion_lists"] = [], []
         # getSubscription / getProvider look within the campaign's project only
         sub = world.subscriptions.get(c.subscription_id)
         if sub is not None and sub.project_id == c.project_id:

@@ -124,8 +124,19 @@ def test_duplicate_copies_the_campaign_and_its_templates(parcelvoy_mock: Parcelv
     pv = parcelvoy_mock.client()
     source = pv.get_campaign(44)
     copy = pv.duplicate_campaign(44)
-    assert (copy["name"], copy["type"], copy["state"], copy["tags"]) == (
-        f"Copy of {source['name']}", "trigger", "running", [])
+    assert (copy["name"], copy["type"], copy["state"]) == (
+        f"Copy of {source['name']}", "trigger", "running")
+    assert source["tags"] == ["transactional"] and "tags" not in copy  # tags are not copied
     assert [(t["locale"], t["data"]) for t in copy["templates"]] == [
         (t["locale"], t["data"]) for t in source["templates"]]
     assert {t["campaign_id"] for t in copy["templates"]} == {copy["id"]}
+
+
+def test_tags_as_get_tags_gives_them(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    made = pv.create_campaign(type="blast", subscription_id=1, provider_id=1,
+                              tags=["zeta", "alpha", "zeta"])
+    assert made["tags"] == ["alpha", "zeta"]  # one row per tag, by name
+    assert (made["lists"], made["exclusion_lists"]) == ([], [])
+    bare = pv.create_campaign(type="blast", subscription_id=1, provider_id=1)
+    assert "tags" not in bare  # no tag row: the Map has no entry

@@ -54,7 +54,8 @@ def _send_at(value: Any) -> str | None:
 
 def _campaign_filter(p: Params, row: dict[str, Any]) -> bool:
     kind = p.filter.get("type") if isinstance(p.filter, dict) else None
-    return (not kind or row["type"] == kind) and (not p.tag or bool(set(p.tag) & set(row["tags"])))
+    tagged = not p.tag or bool(set(p.tag) & set(row.get("tags", ())))
+    return (not kind or row["type"] == kind) and tagged
 
 
 @op("list_campaigns")
