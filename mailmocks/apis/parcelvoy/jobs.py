@@ -28,6 +28,7 @@ from .model import (
     UserEvent,
     UserSubscription,
     World,
+    fits_json,
     new_uuid,
     phone_traits,
     templates_of,
@@ -107,6 +108,8 @@ def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
     phone = fields.get("phone")
     traits = phone_traits(phone) if isinstance(phone, str) and phone else None
     if user is None:
+        if not fits_json(data or {}):
+            raise DataTooLong("The JSON document exceeds the maximum depth")
         user = User(world.users.next_id(), project_id,
                     anon if isinstance(anon, str) else new_uuid(),
                     ext if isinstance(ext, str) else None, now, now,
@@ -127,6 +130,8 @@ def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
     if traits is not None:
         written = {**(written or {}), **traits}
     if written is not None:
+        if not fits_json(written):
+            raise DataTooLong("The JSON document exceeds the maximum depth")
         user.data = written
     for key in USER_FIELDS:
         if key in fields:
@@ -203,6 +208,8 @@ def delete_user(world: World, project_id: int, external_id: str) -> None:
 
 # -- events (EventPostJob) -----------------------------------------------------------------
 def add_event(world: World, user: User, name: str, data: dict[str, Any]) -> UserEvent:
+    if not fits_json(data):  # user_events.data is a JSON column
+        raise DataTooLong("The JSON document exceeds the maximum depth")
     if world.users.get(user.id) is None:  # deleted meanwhile
         return UserEvent(0, user.project_id, user.id, name, data, world.now)
     event = UserEvent(world.events.next_id(), user.project_id, user.id, name, data, world.now)

@@ -347,6 +347,27 @@ def prune(value: Any) -> Any:
             if v is not None and v != ""}
 
 
+MAX_JSON_DEPTH = 100  # MySQL refuses a JSON document nested deeper ("exceeds the maximum depth")
+
+
+def json_depth(value: Any) -> int:
+    """MySQL's JSON_DEPTH: a scalar or an empty container is 1, each level of nesting adds 1."""
+    depth, level = 0, [(value, 1)]
+    while level:
+        item, d = level.pop()
+        depth = max(depth, d)
+        if d > MAX_JSON_DEPTH:
+            return d
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else ()
+        level.extend((child, d + 1) for child in children)
+    return depth
+
+
+def fits_json(value: Any) -> bool:
+    return json_depth(value) <= MAX_JSON_DEPTH
+
+
 def fits(value: Any, size: int) -> bool:
     """Whether a VARCHAR(size) column takes `value` (strict mode refuses longer text)."""
     return not isinstance(value, str) or len(value) <= size

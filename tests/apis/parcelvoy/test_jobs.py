@@ -280,3 +280,28 @@ def test_values_longer_than_their_columns_are_not_stored(parcelvoy_mock: Parcelv
             call()
         assert info.value.body == {"status": "error",
                                    "error": "An error occurred with this request."}
+
+
+def test_json_nested_past_mysqls_depth_is_not_stored(parcelvoy_mock: ParcelvoyMock) -> None:
+    """MySQL refuses a JSON document deeper than 100: the queued write is dropped, a write made
+    during the request is the generic 400; what is stored can always be read back."""
+    http = parcelvoy_mock.http
+    head = {"Authorization": f"Bearer {parcelvoy_mock.secret_key}",
+            "Content-Type": "application/json"}
+
+    def nested(depth: int) -> str:
+        return '{"a": ' * depth + "1" + "}" * depth
+    for ext, depth in (("deep", 300), ("ok", 60)):
+        r = http.post("/api/client/identify", headers=head,
+                      content=f'{{"external_id": "{ext}", "data": {nested(depth)}}}'.encode())
+        assert r.status_code == 204
+    r = http.post("/api/client/events", headers=head,
+                  content=f'[{{"name": "e", "external_id": "ok", "data": {nested(150)}}}]'.encode())
+    parcelvoy_mock.drain()
+    assert http.get("/api/client/users/deep", headers=head).status_code == 404
+    assert http.get("/api/client/users/ok", headers=head).status_code == 200
+    events = http.get("/api/client/users/ok/events", headers=head).json()["results"]
+    assert [e["name"] for e in events] == ["user_created"]
+    deep_template = f'{{"type": "text", "data": {{"text": "x", "n": {nested(120)}}}}}'
+    r = http.patch("/api/client/templates/3", headers=head, content=deep_template.encode())
+    assert r.status_code == 400

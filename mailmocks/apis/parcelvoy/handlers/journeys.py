@@ -27,8 +27,11 @@ def trigger_journey(call: ApiCall) -> dict[str, Any]:
     except jobs.DataTooLong as exc:
         raise generic() from exc  # the database refuses the write
     event = body.get("event") or {}
-    jobs.add_event(world, user, "journey_trigger", {
-        **event, "journey": {"id": journey.id, "name": journey.name,
-                             "entrance_id": body["entrance_id"]}})
+    try:
+        jobs.add_event(world, user, "journey_trigger", {
+            **event, "journey": {"id": journey.id, "name": journey.name,
+                                 "entrance_id": body["entrance_id"]}})
+    except jobs.DataTooLong as exc:
+        raise generic() from exc
     jobs.enter_journey(world, journey.id, step.id, user)
     return {"success": True}

@@ -8,7 +8,7 @@ from typing import Any
 from ....core import Reply, iso, json_reply, no_content, op
 from .. import proof
 from ..errors import error, generic, unprocessable
-from ..model import ApiCall, Template, fits, prune, rows_of, template_json
+from ..model import ApiCall, Template, fits, fits_json, prune, rows_of, template_json
 from ..render import RenderLimitError, TemplateError, render_message
 from . import TEMPLATES, search
 
@@ -23,7 +23,8 @@ def list_templates(call: ApiCall) -> dict[str, Any]:
 @op("create_template")
 def create_template(call: ApiCall) -> dict[str, Any]:
     world, body, project = call.world, call.body, call.tenant.project
-    if world.campaigns.get(body["campaign_id"]) is None or not fits(body["locale"], 50):
+    if (world.campaigns.get(body["campaign_id"]) is None or not fits(body["locale"], 50)
+            or not fits_json(body.get("data") or {})):
         raise generic()  # a foreign key (no project check is made); locale is a VARCHAR(50)
     if any(t.campaign_id == body["campaign_id"] and t.locale == body["locale"]
            for t in rows_of(world.templates, "project", project.id)):
@@ -45,6 +46,8 @@ def update_template(call: ApiCall) -> dict[str, Any]:
     """`updateAndFetch(id, prune(params))`: `type` and the pruned `data` are written."""
     template: Template = call.tenant.entity
     body = prune(call.body)
+    if not fits_json(body.get("data") or {}):
+        raise generic()  # templates.data is a JSON column
     template.type = body["type"]
     if "data" in body:
         template.data = body["data"]
