@@ -108,6 +108,7 @@ class ParcelvoyApi(Api[World, Access]):
         elif ctype in JSON_TYPES:
             if not isinstance(call.body, dict | list):
                 raise generic()  # strict JSON
+            as_javascript_numbers(call.body)
         elif ctype.startswith("text/"):
             call.body = orjson.dumps(call.body).decode()
             if call.op.id == UNVALIDATED_ITERATION:  # `for (const s of body)` over a string
@@ -180,6 +181,20 @@ def admit(call: ApiCall) -> None:
     project = world.projects[key.project_id]
     call.tenant = Access(project, key, _load_entity(call, project))
     call.credential = key.scope
+
+
+def as_javascript_numbers(body: Any) -> None:
+    """JSON.parse reads every number as a double: an integer past 2^53 loses its low digits
+    (18446744073709551615 is 18446744073709551616). The body is changed in place."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+                node[key] = float(value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
 
 
 def _token(call: ApiCall) -> str | None:

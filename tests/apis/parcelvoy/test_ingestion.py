@@ -198,3 +198,16 @@ def test_a_bulk_patch_with_an_unknown_column_stores_nothing(parcelvoy_mock: Parc
     pv.patch_users([{"external_id": "col-1", "nickname": "x"}])  # 204: the schema allows it
     parcelvoy_mock.drain()
     assert parcelvoy_mock.user("col-1") is None
+
+
+def test_big_integers_are_read_as_javascript_doubles(parcelvoy_mock: ParcelvoyMock) -> None:
+    r = parcelvoy_mock.http.post(
+        "/api/client/identify",
+        content=b'{"external_id": "big", "data": {"n": 18446744073709551615,'
+                b' "m": 9007199254740993, "k": 42}}',
+        headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}",
+                 "Content-Type": "application/json"})
+    assert r.status_code == 204
+    parcelvoy_mock.drain()
+    data = parcelvoy_mock.client().get_user("big")["data"]
+    assert (data["n"], data["m"], data["k"]) == (2.0**64, 9007199254740992.0, 42)
