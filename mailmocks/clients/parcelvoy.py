@@ -193,6 +193,10 @@ class _Operations(Generic[R]):
         return self._send("PATCH", f"{API}/subscriptions/{subscription_id}", json={"name": name})
 
     # Journeys
+    def exit_journey(self, journey_id: int, external_id: str) -> R:
+        """End the user's open entrances of the journey: `{"exits": n}`."""
+        return self._send("DELETE", f"{API}/journeys/{journey_id}/users/{_seg(external_id)}")
+
     def trigger_journey(self, journey_id: int, entrance_id: int, user: Mapping[str, Any],
                         event: Mapping[str, Any] | None = None) -> R:
         return self._send("POST", f"{API}/journeys/{journey_id}/trigger", json=_given(

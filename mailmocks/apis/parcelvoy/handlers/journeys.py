@@ -6,7 +6,7 @@ from typing import Any
 
 from ....core import op
 from .. import jobs
-from ..errors import bad_step, generic
+from ..errors import bad_step, generic, not_found
 from ..model import ApiCall, Journey, body_of
 
 
@@ -35,3 +35,21 @@ def trigger_journey(call: ApiCall) -> dict[str, Any]:
         raise generic() from exc
     jobs.enter_journey(world, journey.id, step.id, user)
     return {"success": True}
+
+
+@op("exit_journey")
+def exit_journey(call: ApiCall) -> dict[str, Any]:
+    """`DELETE /journeys/:journeyId/users/:userId` (JourneyController.ts): the user's open
+    entrances of the journey are ended; `{exits: <how many>}`. An unknown user is 404."""
+    world, journey = call.world, call.tenant.entity
+    user = world.user_by_external(call.tenant.project.id, call.path_params["userId"])
+    if user is None:
+        raise not_found()
+    exits = 0
+    for eid in world.entrances.ids("user", user.id):
+        entrance = world.entrances.get(eid)
+        if entrance is not None and entrance.journey_id == journey.id \
+                and entrance.ended_at is None:
+            entrance.ended_at = world.now
+            exits += 1
+    return {"exits": exits}
