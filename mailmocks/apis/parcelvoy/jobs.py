@@ -64,6 +64,18 @@ USER_COLUMNS = {"external_id": 255, "anonymous_id": 255, "email": 255, "phone": 
                 "timezone": 50, "locale": 255}  # the users table (db/migrations)
 
 
+def _as_column(name: str, value: Any) -> Any:
+    """What a VARCHAR column keeps of a value a Segment context may carry: MySQL casts a
+    number or a boolean (knex sends true as 1) to text; an object fails the write."""
+    if name not in USER_COLUMNS or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() and abs(value) < 1e21 else repr(value)
+    raise DataTooLong(f"Incorrect string value for column '{name}'")
+
+
 def check_user_columns(fields: dict[str, Any]) -> None:
     for name, size in USER_COLUMNS.items():
         value = fields.get(name)
@@ -97,6 +109,7 @@ def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
     replaces the stored data with those two (open question 7, read from the code). A key
     that is no column of `users` fails the write.
     """
+    fields = {k: _as_column(k, v) for k, v in fields.items()}
     check_user_columns(fields)
     unknown = set(fields) - USER_KEYS
     if unknown:

@@ -211,3 +211,15 @@ def test_big_integers_are_read_as_javascript_doubles(parcelvoy_mock: ParcelvoyMo
     parcelvoy_mock.drain()
     data = parcelvoy_mock.client().get_user("big")["data"]
     assert (data["n"], data["m"], data["k"]) == (2.0**64, 9007199254740992.0, 42)
+
+
+def test_segment_context_values_as_the_columns_keep_them(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    pv.segment([{"type": "identify", "userId": "sg-1", "context": {"timezone": 5,
+                                                                   "locale": "pt-BR-"}}])
+    parcelvoy_mock.drain()
+    user = pv.get_user("sg-1")
+    assert (user["timezone"], user["locale"]) == ("5", "pt-BR")  # one trailing '-' goes
+    with pytest.raises(InvalidRequest) as info:  # parseLocale(5): `.slice` of a number
+        pv.segment([{"type": "identify", "userId": "sg-2", "context": {"locale": 5}}])
+    assert info.value.status == 400
