@@ -24,11 +24,16 @@ CHANNELS = ("email", "text", "push", "webhook")
 UNSUBSCRIBED, SUBSCRIBED, OPTED_IN = 0, 1, 2
 
 
-@functools.lru_cache(maxsize=4096)
 def collate(text: str) -> str:
     """How MySQL 8's default collation (utf8mb4_0900_ai_ci) compares text: case- and
     accent-insensitive, so `ANN`, `ann` and `ánn` are one external id (the unique index and
-    every `where external_id = ?`). An approximation: NFKD without combining marks, casefolded."""
+    every `where external_id = ?`). An approximation: NFKD without combining marks, casefolded.
+    Text longer than the 255-character columns names nothing stored and is not cached."""
+    return _collate(text) if len(text) <= 255 else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _collate(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
