@@ -384,29 +384,53 @@ def rows_of(table: Table[R], group: str, key: Any) -> list[R]:
 
 
 # -- JSON, as the platform's models serialise ---------------------------------------------
-def _names(data: dict[str, Any]) -> tuple[Any, Any, Any]:
-    first = data.get("first_name") or data.get("firstName") or data.get("name")
-    last = data.get("last_name") or data.get("lastName") or data.get("surname")
-    full = data.get("full_name") or data.get("fullName")
-    if not full and (first or last):
-        full = " ".join(str(p) for p in (first, last) if p)
-    return (_str_or_none(first), _str_or_none(last), _str_or_none(full))
+_UNSET = object()
 
 
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
+def _nullish(data: dict[str, Any], *keys: str) -> Any:
+    """`data.a ?? data.b ?? ...`; _UNSET when every one is null or absent (undefined)."""
+    for key in keys:
+        if data.get(key) is not None:
+            return data[key]
+    return _UNSET
+
+
+def _js_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)
+
+
+def _names(data: dict[str, Any]) -> dict[str, Any]:
+    """User.ts getters: `firstName`/`lastName` are the first non-null of their keys, as stored
+    (absent from the JSON when none); `fullName` a truthy full_name/fullName, else the truthy
+    parts joined, else null."""
+    out: dict[str, Any] = {}
+    first = _nullish(data, "first_name", "firstName", "name")
+    last = _nullish(data, "last_name", "lastName", "surname")
+    if first is not _UNSET:
+        out["first_name"] = first
+    if last is not _UNSET:
+        out["last_name"] = last
+    full = _nullish(data, "full_name", "fullName")
+    if full is _UNSET or not full:
+        parts = [_js_text(p) for p in (first, last) if p is not _UNSET and p]
+        full = " ".join(parts) or None
+    out["full_name"] = full
+    return out
 
 
 def user_json(u: User, stored: bool = False) -> dict[str, Any]:
     """The user as User.toJSON shows it; `stored` keeps the phone as the column holds it (what
     a search compares), else it is shown formatted."""
-    first, last, full = _names(u.data)
     return {"id": u.id, "project_id": u.project_id, "anonymous_id": u.anonymous_id,
             "external_id": u.external_id, "email": u.email,
             "phone": u.phone if stored else display_phone(u.phone),
             "timezone": u.timezone, "locale": u.locale, "data": u.data,
             "devices": None if u.devices is None else [d.as_json() for d in u.devices],
-            "first_name": first, "last_name": last, "full_name": full,
+            **_names(u.data),
             "created_at": iso(u.created_at), "updated_at": iso(u.updated_at)}
 
 

@@ -183,3 +183,21 @@ def test_a_text_body_on_the_subscription_route(parcelvoy_mock: ParcelvoyMock) ->
                                   headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}",
                                            "Content-Type": "text/plain"})
     assert (r.status_code, r.json()["external_id"]) == (200, "ann")
+
+
+@pytest.mark.parametrize(("data", "names"), [
+    ({"first_name": "Ann", "last_name": "Lee"},
+     {"first_name": "Ann", "last_name": "Lee", "full_name": "Ann Lee"}),
+    ({"first_name": "", "name": "Bo"}, {"first_name": "", "full_name": None}),  # `??`, not `||`
+    ({"firstName": 7}, {"first_name": 7, "full_name": "7"}),  # as stored
+    ({"fullName": "Dr. X", "first_name": "Y"}, {"first_name": "Y", "full_name": "Dr. X"}),
+    ({}, {"full_name": None}),  # no first_name or last_name key at all
+])
+def test_virtual_names_as_user_ts_computes_them(parcelvoy_mock: ParcelvoyMock,
+                                                data: dict[str, Any],
+                                                names: dict[str, Any]) -> None:
+    pv = parcelvoy_mock.client()
+    pv.identify(external_id="names", data=data)
+    parcelvoy_mock.drain()
+    user = pv.get_user("names")
+    assert {k: user[k] for k in ("first_name", "last_name", "full_name") if k in user} == names
