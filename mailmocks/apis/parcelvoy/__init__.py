@@ -41,6 +41,7 @@ from .errors import (
 )
 from .fixtures import build as build_world
 from .fixtures import load as load_fixtures
+from .form import nest
 from .handlers import (
     campaigns,
     ingestion,
@@ -109,11 +110,13 @@ class ParcelvoyApi(Api[World, Access]):
             if not isinstance(call.body, dict | list):
                 raise generic()  # strict JSON
             as_javascript_numbers(call.body)
+        elif ctype == "application/x-www-form-urlencoded" and isinstance(call.body, dict):
+            call.body = nest(dict(list(call.body.items())[:1000]))  # qs: 1000 parameters
         elif ctype.startswith("text/"):
             call.body = orjson.dumps(call.body).decode()
             if call.op.id == UNVALIDATED_ITERATION:  # `for (const s of body)` over a string
                 call.body = list(call.body)
-        elif ctype != "application/x-www-form-urlencoded":
+        else:
             call.body = {}
         call.has_body = True
 

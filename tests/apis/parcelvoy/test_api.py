@@ -231,3 +231,28 @@ def test_path_ids_are_read_with_parse_int(parcelvoy_mock: ParcelvoyMock, path: s
                                          status: int) -> None:
     r = parcelvoy_mock.http.get(path, headers=keys(parcelvoy_mock)["editor"])
     assert r.status_code == status
+
+
+def test_a_form_body_nests_as_qs_reads_it(parcelvoy_mock: ParcelvoyMock) -> None:
+    """koa-body reads a form with qs (co-body sets allowDots): brackets and dots nest."""
+    r = parcelvoy_mock.http.post(
+        "/api/client/identify", content=b"external_id=form-1&data[plan]=pro&data.tier=gold",
+        headers={**keys(parcelvoy_mock)["public"],
+                 "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 204
+    parcelvoy_mock.drain()
+    user = parcelvoy_mock.client().get_user("form-1")
+    assert user["data"] == {"plan": "pro", "tier": "gold"}
+    r = parcelvoy_mock.http.post(  # an array route gets an object: the 422 type error
+        "/api/client/events", content=b"name=e&external_id=form-1",
+        headers={**keys(parcelvoy_mock)["public"],
+                 "Content-Type": "application/x-www-form-urlencoded"})
+    assert (r.status_code, r.json()["error"]) == (422, "The value of `` must be a array.")
+
+
+def test_an_unparsed_content_type_reads_as_an_empty_object(parcelvoy_mock: ParcelvoyMock) -> None:
+    r = parcelvoy_mock.http.post(
+        "/api/client/identify", content=b'{"external_id": "x"}',
+        headers={**keys(parcelvoy_mock)["public"],
+                 "Content-Type": "application/merge-patch+json"})  # not one of koa-body's four
+    assert (r.status_code, r.json()["error"]) == (422, "Must have required property 'anonymous_id'")
