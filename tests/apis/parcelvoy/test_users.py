@@ -201,3 +201,18 @@ def test_virtual_names_as_user_ts_computes_them(parcelvoy_mock: ParcelvoyMock,
     parcelvoy_mock.drain()
     user = pv.get_user("names")
     assert {k: user[k] for k in ("first_name", "last_name", "full_name") if k in user} == names
+
+
+@pytest.mark.parametrize(("sort", "ok"), [
+    ("email", True), ("users.id", True), ("data", True),
+    ("first_name", False),  # a getter of the model, no column
+    ("users.nope", False),
+])
+def test_sort_names_a_column(parcelvoy_mock: ParcelvoyMock, sort: str, ok: bool) -> None:
+    pv = parcelvoy_mock.client()
+    if ok:
+        assert pv.list_users(sort=sort, limit=3)["results"]
+    else:
+        with pytest.raises(InvalidRequest) as info:
+            pv.list_users(sort=sort)
+        assert info.value.body == GENERIC

@@ -37,16 +37,20 @@ class List:
     exact: bool = False
     sort: str | None = None
     direction: str | None = None
+    table: str = ""  # `sort=<table>.<column>` names the column too
+    virtual: tuple[str, ...] = ()  # keys of the JSON that are no column: sorting by one fails
 
 
-CAMPAIGNS = List(fields=("name",), sort="id", direction="desc")
-CAMPAIGN_USERS = List(fields=("email", "phone"), exact=True)
-TEMPLATES = List()  # pagedTemplates gives no columns: `q` changes nothing
+_NAMES = ("first_name", "last_name", "full_name")  # User.ts getters
+CAMPAIGNS = List(fields=("name",), sort="id", direction="desc", table="campaigns",
+                 virtual=("tags",))
+CAMPAIGN_USERS = List(fields=("email", "phone"), exact=True, table="users", virtual=_NAMES)
+TEMPLATES = List(table="templates")  # pagedTemplates gives no columns: `q` changes nothing
 USERS = List(fields=("external_id", "email", "phone"), exact=True, sort="id",
-             direction="desc")
-USER_EVENTS = List(fields=("name",), sort="id", direction="desc")
-USER_SUBSCRIPTIONS = List(fields=("name", "channel"))
-SUBSCRIPTIONS = List(fields=("name", "channel"))
+             direction="desc", table="users", virtual=_NAMES)
+USER_EVENTS = List(fields=("name",), sort="id", direction="desc", table="user_events")
+USER_SUBSCRIPTIONS = List(fields=("name", "channel"), table="user_subscription")
+SUBSCRIPTIONS = List(fields=("name", "channel"), table="subscriptions")
 
 
 def shown_user(row: dict[str, Any]) -> dict[str, Any]:
@@ -207,8 +211,10 @@ def search(call: ApiCall, rows: list[dict[str, Any]], spec: List,
     sort, desc = p.sort, (p.direction or "asc") == "desc"
     page = p.page or "next"
     if sort:
-        if rows and sort not in rows[0]:
+        column = sort.removeprefix(f"{spec.table}.") if spec.table else sort
+        if column in spec.virtual or (rows and column not in rows[0]):
             raise generic()  # an unknown column fails in the database
+        sort = column
         rows = sorted(rows, key=lambda r: (_key(r.get(sort)), r["id"]), reverse=desc)
     if p.cursor:
         parts = p.cursor.split(",")
