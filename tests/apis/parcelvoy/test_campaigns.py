@@ -140,3 +140,11 @@ def test_tags_as_get_tags_gives_them(parcelvoy_mock: ParcelvoyMock) -> None:
     assert (made["lists"], made["exclusion_lists"]) == ([], [])
     bare = pv.create_campaign(type="blast", subscription_id=1, provider_id=1)
     assert "tags" not in bare  # no tag row: the Map has no entry
+
+
+def test_a_null_flag_reads_back_false(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    made = pv.create_campaign(type="blast", subscription_id=1, provider_id=1,
+                              send_in_user_timezone=True)
+    assert pv.update_campaign(made["id"], send_in_user_timezone=None)[
+        "send_in_user_timezone"] is False

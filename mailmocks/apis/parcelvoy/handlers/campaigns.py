@@ -127,7 +127,8 @@ def update_campaign(call: ApiCall) -> dict[str, Any]:
         if key in body:
             setattr(campaign, key, body[key])
     if "send_in_user_timezone" in body:
-        campaign.send_in_user_timezone = body["send_in_user_timezone"]
+        # a NULL TINYINT(1) reads back false (typeCast in config/database.ts)
+        campaign.send_in_user_timezone = bool(body["send_in_user_timezone"])
     if send_at is not None:  # `data.send_at ? new Date(..) : undefined`: null changes nothing
         campaign.send_at = send_at
     if state == "aborted":  # CampaignAbortJob finishes what `aborting` starts
