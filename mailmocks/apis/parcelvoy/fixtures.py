@@ -28,6 +28,7 @@ from .model import (
     User,
     UserSubscription,
     World,
+    phone_traits,
 )
 
 CAMPAIGN_STATES = ("draft", "scheduled", "loading", "running", "finished", "aborting",
@@ -164,6 +165,8 @@ def _add_user(world: World, project: Project, u: dict[str, Any]) -> None:
     user = User(uid, project.id, u.get("anonymous_id") or f"anon-{project.id}-{uid:05d}",
                 u.get("external_id"), now, now, u.get("email"), u.get("phone"),
                 u.get("timezone"), u.get("locale"), dict(u.get("data") or {}), devices)
+    if user.phone:  # as the platform would have written them (User.formatJson)
+        user.data.update(phone_traits(user.phone) or {})
     world.users.put(uid, user)
     channels = {"email": user.email, "text": user.phone,
                 "push": any(d.token for d in devices or [])}

@@ -118,7 +118,8 @@ def test_existing_user_data_is_merged_and_kept(parcelvoy_mock: ParcelvoyMock) ->
                                              "event": {"purchase_amount": 5}})
     parcelvoy_mock.drain()
     user = parcelvoy_mock.client().get_user("ann")
-    assert user["data"] == {"first_name": "Ann", "last_name": "Lee", "plan": "pro", "vip": True}
+    assert user["data"] == {"first_name": "Ann", "last_name": "Lee", "plan": "pro", "vip": True,
+                            "phone_country": "US", "phone_is_valid": True}  # her phone's
     assert user["email"] == "ann@example.com"  # not given: not overwritten
     [msg] = parcelvoy_mock.outbox.messages("parcelvoy")
     assert (msg.to, msg.subject) == ("ann@example.com", "Thanks for your order, Ann!")
