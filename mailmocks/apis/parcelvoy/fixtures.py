@@ -104,6 +104,11 @@ def expand(doc: dict[str, Any], seed: int | None) -> dict[str, Any]:
     for project in doc["projects"]:
         project["users"] = [person for u in project.get("users", [])
                             for person in (_generated(u, seed) if "generate" in u else [u])]
+        for person in project["users"]:  # as the platform writes them (User.formatJson),
+            if person.get("phone"):      # worked out once per file, not per world
+                traits = phone_traits(person["phone"])
+                if traits:
+                    person["data"] = {**(person.get("data") or {}), **traits}
     return doc
 
 
@@ -165,8 +170,6 @@ def _add_user(world: World, project: Project, u: dict[str, Any]) -> None:
     user = User(uid, project.id, u.get("anonymous_id") or f"anon-{project.id}-{uid:05d}",
                 u.get("external_id"), now, now, u.get("email"), u.get("phone"),
                 u.get("timezone"), u.get("locale"), dict(u.get("data") or {}), devices)
-    if user.phone:  # as the platform would have written them (User.formatJson)
-        user.data.update(phone_traits(user.phone) or {})
     world.users.put(uid, user)
     channels = {"email": user.email, "text": user.phone,
                 "push": any(d.token for d in devices or [])}
