@@ -8,15 +8,18 @@ silent).
   middleware order (§1.2): 401, 404 (project, JSON), 403 (scope), 403 (role), 404 (entity,
   text), then 422 (the first AJV error, ajv.py).
 - koa-body reads the body before any of that: bad JSON, a JSON scalar or a body over 1 MB is
-  the generic 400 (errors.py), even without a key; a `text/*` body is a string.
+  the generic 400 (errors.py), even without a key; only its four JSON types are JSON, a form
+  nests as qs reads it (form.py), a `text/*` body is a string, any other type is `{}`;
+  numbers are JavaScript doubles.
 - Ingestion answers 204 and queues jobs; triggers answer `{"success": true}` and queue the
   send pipeline (jobs.py), which renders with our Handlebars (render.py, handlebars/).
   No rate limit (§6).
 
 The package: this module (the Api and its hooks), errors.py, ajv.py (the wording of
 validation errors, beside errors.py: it decides which message, errors.py shapes the body),
-model.py (the state and `ApiCall`), handlers/ (one module per docs area), jobs.py,
-render.py, handlebars/, fixtures.py.
+model.py (the state and `ApiCall`), handlers/ (one module per docs area, and search.py:
+every list's query and cursor page), jobs.py, proof.py (a template's proof), render.py,
+handlebars/, form.py, fixtures.py.
 """
 from __future__ import annotations
 
