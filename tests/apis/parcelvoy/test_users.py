@@ -216,3 +216,20 @@ def test_sort_names_a_column(parcelvoy_mock: ParcelvoyMock, sort: str, ok: bool)
         with pytest.raises(InvalidRequest) as info:
             pv.list_users(sort=sort)
         assert info.value.body == GENERIC
+
+
+@pytest.mark.parametrize(("query", "status", "error"), [
+    ({"limit": "9" * 400}, 422, "The value of `limit` must be a integer."),  # Infinity
+    ({"limit": "9" * 30}, 200, None),  # a double: 1e30 rows at most (LIMIT "1e+30" is 1)
+    ({"limit": "18446744073709551615"}, 400, GENERIC["error"]),  # past MySQL's LIMIT
+    ({"id": ["9" * 400]}, 422, "The value of `id/0` must be a integer."),
+])
+def test_huge_numbers_in_a_list_query(parcelvoy_mock: ParcelvoyMock, query: dict[str, Any],
+                                      status: int, error: str | None) -> None:
+    pv = parcelvoy_mock.client()
+    if status == 200:
+        assert len(pv.list_users(**query)["results"]) == 1
+        return
+    with pytest.raises(InvalidRequest) as info:
+        pv.list_users(**query)
+    assert (info.value.status, info.value.body["error"]) == (status, error)

@@ -27,6 +27,7 @@ from ..model import ApiCall, display_phone
 _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _PARSE_INT = re.compile(f"^[{_JS_SPACE}]*([+-]?[0-9]+)")
 _MYSQL_LIMIT_MAX = 18446744073709551615  # LIMIT takes an unsigned 64-bit number
+_MAX_DOUBLE = int(1.7976931348623157e308)  # past it JavaScript's number is Infinity
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,10 @@ def parse_int(text: str) -> int | None:
     """JavaScript's `parseInt(text, 10)`; None for NaN."""
     m = _PARSE_INT.match(text)
     return int(m.group(1)) if m else None
+
+
+def _infinite(n: int) -> bool:
+    return abs(n) > _MAX_DOUBLE
 
 
 def _first(call: ApiCall, name: str) -> str | None:
@@ -108,6 +113,8 @@ def read_params(call: ApiCall, spec: List) -> Params | str:
     # tag, id
     if p.page is not None and p.page not in ("prev", "next"):
         return "Must be equal to one of the allowed values"
+    if _infinite(p.limit):  # parseInt gives Infinity, which no integer check passes
+        return "The value of `limit` must be a integer."
     if p.limit < -1:
         return "Must be >= -1"
     if filt is not None and not isinstance(filt, dict):
@@ -116,7 +123,7 @@ def read_params(call: ApiCall, spec: List) -> Params | str:
         return "Must be equal to one of the allowed values"
     if ids is not None:
         for i, n in enumerate(ids):
-            if n is None:
+            if n is None or _infinite(n):
                 return f"The value of `id/{i}` must be a integer."
             if n < 1:
                 return "Must be >= 1"
@@ -254,5 +261,6 @@ def search(call: ApiCall, rows: list[dict[str, Any]], spec: List,
         out["nextCursor"] = next_cursor
     if prev_cursor is not None:
         out["prevCursor"] = prev_cursor
-    out["limit"] = p.limit
+    # a JavaScript number: past 2^53 a double (what JSON.stringify writes, e.g. 1e+30)
+    out["limit"] = float(p.limit) if abs(p.limit) > 2**53 else p.limit
     return out
