@@ -106,6 +106,10 @@ class _Operations(Generic[R]):
     def duplicate_campaign(self, campaign_id: int) -> R:
         return self._send("POST", f"{API}/campaigns/{campaign_id}/duplicate")
 
+    def preview_campaign(self, campaign_id: int) -> R:
+        """The source of the campaign's template in the project's locale (HTML or text)."""
+        return self._send("GET", f"{API}/campaigns/{campaign_id}/preview")
+
     def list_campaign_users(self, campaign_id: int, **query: Any) -> R:
         """The users a campaign was sent to, one row per send with its `state`."""
         return self._send("GET", f"{API}/campaigns/{campaign_id}/users", params=query)

@@ -148,3 +148,18 @@ def test_a_null_flag_reads_back_false(parcelvoy_mock: ParcelvoyMock) -> None:
                               send_in_user_timezone=True)
     assert pv.update_campaign(made["id"], send_in_user_timezone=None)[
         "send_in_user_timezone"] is False
+
+
+def test_preview_shows_the_template_source(parcelvoy_mock: ParcelvoyMock) -> None:
+    http = parcelvoy_mock.http
+    head = {"Authorization": f"Bearer {parcelvoy_mock.secret_key}"}
+    email = http.get("/api/client/campaigns/44/preview", headers=head)  # project locale: en
+    assert email.headers["content-type"].startswith("text/html") and "{{" in email.text
+    text = http.get("/api/client/campaigns/45/preview", headers=head)
+    assert text.headers["content-type"].startswith("text/plain") and text.text
+    push = http.get("/api/client/campaigns/46/preview", headers=head)
+    assert "<br/>" in push.text
+    made = parcelvoy_mock.client().create_campaign(type="blast", subscription_id=1,
+                                                   provider_id=1)
+    empty = http.get(f"/api/client/campaigns/{made['id']}/preview", headers=head)
+    assert (empty.status_code, empty.text) == (200, "")

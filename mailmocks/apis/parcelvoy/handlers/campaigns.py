@@ -2,9 +2,10 @@
 the per-user trigger send (§4.1), which answers at once and queues the send pipeline."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from ....core import Reply, iso, json_reply, op
+from ....core import Reply, iso, json_reply, no_content, op, text_reply
 from .. import jobs
 from ..ajv import parse_date_time
 from ..errors import campaign_finished, generic, no_subscription, unprocessable
@@ -20,6 +21,7 @@ from ..model import (
     templates_of,
     user_json,
 )
+from ..render import choose_template
 from . import CAMPAIGN_USERS, CAMPAIGNS, search
 from .search import Params, shown_user
 from .templates import validation_error
@@ -199,3 +201,40 @@ def duplicate_campaign(call: ApiCall) -> dict[str, Any]:
                          dict(t.data), now, now)
         world.templates.put(clone.id, clone)
     return campaign_json(world, copy, full=True)
+
+
+@op("preview_campaign")
+def preview_campaign(call: ApiCall) -> Reply:
+    """campaignPreview: the project-locale template's source, unrendered (screenshotHtml):
+    an email's html, a text's text, a push's `title<br/>body`, nothing for a webhook. Koa
+    sends a string starting with `<` as text/html, any other as text/plain; an undefined
+    text is no body at all (204)."""
+    world, campaign = call.world, call.tenant.entity
+    template = choose_template(world, templates_of(world, campaign), None,
+                               call.tenant.project.locale)
+    if template is None:
+        return text_reply(200, "")
+    data = template.data
+    if template.type == "email":
+        shown: Any = data.get("html") if data.get("html") is not None else ""
+    elif template.type == "text":
+        shown = data.get("text")
+    elif template.type == "push":
+        shown = f"{_js(data.get('title'))}<br/>{_js(data.get('body'))}"
+    else:
+        shown = ""
+    if shown is None:
+        return no_content()
+    shown = shown if isinstance(shown, str) else _js(shown)
+    if re.match(r"\s*<", shown):
+        return Reply(200, shown, {}, "text/html; charset=utf-8")
+    return text_reply(200, shown)
+
+
+def _js(value: Any) -> str:
+    """A value in a JavaScript template literal."""
+    if value is None:
+        return "undefined"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
