@@ -486,6 +486,8 @@ def campaign_json(world: World, c: Campaign, full: bool = False) -> dict[str, An
     if full:  # getCampaign; lists are not modelled, so no list id names one
         out["templates"] = [template_json(t) for t in templates_of(world, c)]
         out["lists"], out["exclusion_lists"] = [], []
+        if c.state == "loading":  # campaignPopulationProgress: counters nothing has set
+            out["progress"] = {"complete": 0, "total": 0}
         # getSubscription / getProvider look within the campaign's project only
         sub = world.subscriptions.get(c.subscription_id)
         if sub is not None and sub.project_id == c.project_id:

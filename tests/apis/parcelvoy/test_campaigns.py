@@ -163,3 +163,9 @@ def test_preview_shows_the_template_source(parcelvoy_mock: ParcelvoyMock) -> Non
                                                    provider_id=1)
     empty = http.get(f"/api/client/campaigns/{made['id']}/preview", headers=head)
     assert (empty.status_code, empty.text) == (200, "")
+
+
+def test_scheduling_a_trigger_campaign_leaves_it_loading(parcelvoy_mock: ParcelvoyMock) -> None:
+    """updateCampaign writes `loading` and queues the list job for blasts only."""
+    loading = parcelvoy_mock.client().update_campaign(44, state="scheduled")
+    assert (loading["state"], loading["progress"]) == ("loading", {"complete": 0, "total": 0})

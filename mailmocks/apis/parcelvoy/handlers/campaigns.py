@@ -133,6 +133,8 @@ def update_campaign(call: ApiCall) -> dict[str, Any]:
         campaign.send_in_user_timezone = bool(body["send_in_user_timezone"])
     if send_at is not None:  # `data.send_at ? new Date(..) : undefined`: null changes nothing
         campaign.send_at = send_at
+    if state == "scheduled" and campaign.type != "blast":
+        campaign.state = "loading"  # only a blast gets the list job that moves it on
     if state == "aborted":  # CampaignAbortJob finishes what `aborting` starts
         campaign.state, campaign.send_at = "aborting", None
         cid = campaign.id
