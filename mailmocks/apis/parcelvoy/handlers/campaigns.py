@@ -133,8 +133,11 @@ def update_campaign(call: ApiCall) -> dict[str, Any]:
         campaign.send_in_user_timezone = bool(body["send_in_user_timezone"])
     if send_at is not None:  # `data.send_at ? new Date(..) : undefined`: null changes nothing
         campaign.send_at = send_at
-    if state == "scheduled" and campaign.type != "blast":
-        campaign.state = "loading"  # only a blast gets the list job that moves it on
+    if state == "scheduled":
+        campaign.state = "loading"
+        if campaign.type == "blast":  # CampaignGenerateListJob: no list to load, so scheduled
+            cid = campaign.id
+            jobs.enqueue(world, "campaign_generate_list", lambda: _listed(call, cid))
     if state == "aborted":  # CampaignAbortJob finishes what `aborting` starts
         campaign.state, campaign.send_at = "aborting", None
         cid = campaign.id
@@ -143,6 +146,12 @@ def update_campaign(call: ApiCall) -> dict[str, Any]:
         campaign.tags = list(body["tags"])
     campaign.updated_at = world.now
     return campaign_json(world, campaign, full=True)
+
+
+def _listed(call: ApiCall, campaign_id: int) -> None:
+    campaign = call.world.campaigns.get(campaign_id)
+    if campaign is not None and campaign.state == "loading":
+        campaign.state = "scheduled"
 
 
 def _aborted(call: ApiCall, campaign_id: int) -> None:
