@@ -38,6 +38,18 @@ class _Operations(Generic[R]):
         raise NotImplementedError
 
     # Ingestion (public or secret key): 204, the work is queued
+    # The project and the health check
+    def get_project(self) -> R:
+        """The key's project, with the key's `role` and `has_provider`."""
+        return self._send("GET", API)
+
+    def update_project(self, **fields: Any) -> R:
+        """Admin UI only: with a key the server answers 403, 422 or the generic 400."""
+        return self._send("PATCH", API, json=fields)
+
+    def health(self) -> R:
+        return self._send("GET", "/api/health")
+
     def identify(self, *, external_id: str | None = None, anonymous_id: str | None = None,
                  email: str | None = None, phone: str | None = None,
                  timezone: str | None = None, locale: str | None = None,
@@ -91,6 +103,17 @@ class _Operations(Generic[R]):
     def delete_campaign(self, campaign_id: int) -> R:
         return self._send("DELETE", f"{API}/campaigns/{campaign_id}")
 
+    def duplicate_campaign(self, campaign_id: int) -> R:
+        return self._send("POST", f"{API}/campaigns/{campaign_id}/duplicate")
+
+    def preview_campaign(self, campaign_id: int) -> R:
+        """The source of the campaign's template in the project's locale (HTML or text)."""
+        return self._send("GET", f"{API}/campaigns/{campaign_id}/preview")
+
+    def list_campaign_users(self, campaign_id: int, **query: Any) -> R:
+        """The users a campaign was sent to, one row per send with its `state`."""
+        return self._send("GET", f"{API}/campaigns/{campaign_id}/users", params=query)
+
     def trigger_campaign(self, campaign_id: int, user: Mapping[str, Any],
                          event: Mapping[str, Any] | None = None) -> R:
         """Send the campaign to one user; `event` is required by the server, so {} by default."""
@@ -109,10 +132,12 @@ class _Operations(Generic[R]):
     def get_template(self, template_id: int) -> R:
         return self._send("GET", f"{API}/templates/{template_id}")
 
-    def update_template(self, template_id: int, *, type: str, locale: str | None = None,
-                        data: Mapping[str, Any] | None = None) -> R:
+    def update_template(self, template_id: int, *, type: str,
+                        data: Mapping[str, Any] | None) -> R:
+        """`type` and `data` are required and the locale cannot change (the server refuses
+        it); `data: None` leaves the stored data as it is."""
         return self._send("PATCH", f"{API}/templates/{template_id}",
-                          json=_given(type=type, locale=locale, data=data))
+                          json={"type": type, "data": data})
 
     def delete_template(self, template_id: int) -> R:
         return self._send("DELETE", f"{API}/templates/{template_id}")
@@ -122,6 +147,13 @@ class _Operations(Generic[R]):
                          context: Mapping[str, Any] | None = None) -> R:
         return self._send("POST", f"{API}/templates/{template_id}/preview",
                           json=_given(user=user, event=event, context=context))
+
+    def send_proof(self, template_id: int, recipient: str,
+                   variables: Mapping[str, Any]) -> R:
+        """Send one rendered copy to `recipient` (an email or a phone) through the campaign's
+        provider; `variables` (`{user, event, context}`) is needed by the server."""
+        return self._send("POST", f"{API}/templates/{template_id}/proof",
+                          json={"recipient": recipient, "variables": dict(variables)})
 
     # Users (path ids are external ids)
     def list_users(self, **query: Any) -> R:
@@ -165,6 +197,10 @@ class _Operations(Generic[R]):
         return self._send("PATCH", f"{API}/subscriptions/{subscription_id}", json={"name": name})
 
     # Journeys
+    def exit_journey(self, journey_id: int, external_id: str) -> R:
+        """End the user's open entrances of the journey: `{"exits": n}`."""
+        return self._send("DELETE", f"{API}/journeys/{journey_id}/users/{_seg(external_id)}")
+
     def trigger_journey(self, journey_id: int, entrance_id: int, user: Mapping[str, Any],
                         event: Mapping[str, Any] | None = None) -> R:
         return self._send("POST", f"{API}/journeys/{journey_id}/trigger", json=_given(

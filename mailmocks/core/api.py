@@ -144,7 +144,7 @@ class Api(Generic[W, T]):
         {"application/json": "json", "application/x-www-form-urlencoded": "form"})
     # A query parameter sent more than once, as the framework reads it: "last" (Rails),
     # "list" (qs in Express and koa: an array, which a scalar parameter then rejects) or
-    # "join" (Spring binds a scalar from the values joined with commas).
+    # "join" (Spring binds a scalar from the values joined with commas) or "first".
     repeated_query: str = "last"
 
     def __init__(self) -> None:

@@ -291,8 +291,8 @@ def _base_url(scheme: str, host: str | None, server: tuple[str, int | None] | No
 
 class _Repeated:
     """The query string as a framework that does not take the last of repeated values reads a
-    scalar parameter: qs ("list": all values, which the schema then rejects) or Spring
-    ("join": the values joined with commas)."""
+    scalar parameter: qs ("list": all values, which the schema then rejects), Spring ("join":
+    the values joined with commas) or code that takes the first ("first")."""
 
     __slots__ = ("mode", "query")
 
@@ -306,6 +306,8 @@ class _Repeated:
         values = self.query.getlist(name)
         if len(values) < 2:
             return values[0] if values else None
+        if self.mode == "first":
+            return values[0]
         return ",".join(values) if self.mode == "join" else values
 
 

@@ -323,7 +323,8 @@ def test_only_the_content_types_the_framework_parses_become_a_body(
         assert (r.status_code, r.json()) == (415, {"why": "text/plain"})
 
 
-@pytest.mark.parametrize(("mode", "status"), [("last", 200), ("list", 422), ("join", 422)])
+@pytest.mark.parametrize(("mode", "status"), [("last", 200), ("first", 200), ("list", 422),
+                                              ("join", 422)])
 def test_a_repeated_query_parameter_is_read_as_the_framework_reads_it(
         mode: str, status: int) -> None:
     with _toy_app(repeated_query=mode) as client:

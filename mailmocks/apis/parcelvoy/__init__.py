@@ -8,15 +8,18 @@ silent).
   middleware order (§1.2): 401, 404 (project, JSON), 403 (scope), 403 (role), 404 (entity,
   text), then 422 (the first AJV error, ajv.py).
 - koa-body reads the body before any of that: bad JSON, a JSON scalar or a body over 1 MB is
-  the generic 400 (errors.py), even without a key; a `text/*` body is a string.
+  the generic 400 (errors.py), even without a key; only its four JSON types are JSON, a form
+  nests as qs reads it (form.py), a `text/*` body is a string, any other type is `{}`;
+  numbers are JavaScript doubles.
 - Ingestion answers 204 and queues jobs; triggers answer `{"success": true}` and queue the
   send pipeline (jobs.py), which renders with our Handlebars (render.py, handlebars/).
   No rate limit (§6).
 
 The package: this module (the Api and its hooks), errors.py, ajv.py (the wording of
 validation errors, beside errors.py: it decides which message, errors.py shapes the body),
-model.py (the state and `ApiCall`), handlers/ (one module per docs area), jobs.py,
-render.py, handlebars/, fixtures.py.
+model.py (the state and `ApiCall`), handlers/ (one module per docs area, and search.py:
+every list's query and cursor page), jobs.py, proof.py (a template's proof), render.py,
+handlebars/, form.py, fixtures.py.
 """
 from __future__ import annotations
 
@@ -39,12 +42,26 @@ from .errors import (
 )
 from .fixtures import build as build_world
 from .fixtures import load as load_fixtures
-from .handlers import campaigns, ingestion, journeys, subscriptions, templates, users
+from .form import nest
+from .handlers import (
+    campaigns,
+    ingestion,
+    journeys,
+    project,
+    query_error,
+    subscriptions,
+    templates,
+    users,
+)
+from .handlers.search import parse_int
 from .model import ROLES, Access, ApiCall, Project, World
 
 __all__ = ["ParcelvoyApi", "api"]
 
 BODY_METHODS = ("POST", "PUT", "PATCH")  # koa-body parses only these
+JSON_TYPES = frozenset(("application/json", "application/json-patch+json",
+                        "application/vnd.api+json", "application/csp-report"))
+UNVALIDATED_ITERATION = "update_user_subscriptions"  # iterates whatever body it gets
 ROLE_EXTENSION = "x-parcelvoy-role"  # an operation's minimum key role, in the contract
 
 
@@ -54,14 +71,17 @@ class ParcelvoyApi(Api[World, Access]):
     contract_file = "parcelvoy.yaml"
     vendor_base_url = "https://parcelvoy.example.com"
     json_media_type = "application/json; charset=utf-8"
-    repeated_query = "list"  # koa's querystring: ?a=1&a=2 is ["1", "2"], which AJV rejects
-    handler_modules = (ingestion, campaigns, templates, users, subscriptions, journeys)
+    repeated_query = "first"  # koa's querystring keeps every value; the loaders read the first
+    handler_modules = (project, ingestion, campaigns, templates, users, subscriptions, journeys)
     checks = CheckSettings(expected_statuses={
         "400": "an unknown provider, a finished campaign (code 2001), an unknown journey or "
-               "entrance (9000/9001), an unknown sort column, an identify without context",
-        "403": "the editor key below `admin` on subscription writes",
+               "entrance (9000/9001), an unknown sort column, an identify without context, "
+               "a value past its MySQL column (length, TIMESTAMP range), a duplicate template "
+               "locale, a project update with a key (no admin user behind it)",
+        "403": "the editor key below `admin` on subscription create and project update",
         "404": "a generated id names no entity; an unknown subscription (JSON)",
-        "422": "a timezone that is not IANA (a format JSON Schema cannot state)",
+        "422": "a timezone that is not IANA, a date that does not exist, a template a "
+               "campaign cannot be scheduled with (checks JSON Schema cannot state)",
     }, drain=True)
 
     def check_credentials(self, world: World) -> dict[str, str]:
@@ -78,11 +98,11 @@ class ParcelvoyApi(Api[World, Access]):
         return [f"project {k.project_id}: {k.name} ({k.scope}, role {k.role}) "
                 f"Bearer {k.value}" for k in world.keys.values() if k.deleted_at is None]
 
-    # koa-body: only POST/PUT/PATCH bodies are read; JSON must be an object or an array; a
-    # text/* body is a string; no Content-Type (or another type) reads as {}.
+    # koa-body 5.0.0 (index.js): only POST/PUT/PATCH bodies are read; its four JSON types
+    # must hold an object or an array (co-body's strict mode); a form is a form, a text/*
+    # body a string; no Content-Type or any other type (multipart too) reads as {}.
     body_parsers = MappingProxyType({
-        "application/json": "json", "application/json-patch+json": "json",
-        "application/vnd.api+json": "json", "application/x-www-form-urlencoded": "form",
+        **dict.fromkeys(JSON_TYPES, "json"), "application/x-www-form-urlencoded": "form",
         "text/*": "text"})
 
     def prepare(self, call: ApiCall) -> None:
@@ -92,10 +112,16 @@ class ParcelvoyApi(Api[World, Access]):
         ctype = call.media_type
         if not call.has_body or not ctype:
             call.body = {}
-        elif "json" in ctype:
+        elif ctype in JSON_TYPES:
             if not isinstance(call.body, dict | list):
                 raise generic()  # strict JSON
-        elif not ctype.startswith("text/") and ctype != "application/x-www-form-urlencoded":
+            as_javascript_numbers(call.body)
+        elif ctype == "application/x-www-form-urlencoded" and isinstance(call.body, dict):
+            call.body = nest(dict(list(call.body.items())[:1000]))  # qs: 1000 parameters
+        elif ctype.startswith("text/"):
+            if call.op.id == UNVALIDATED_ITERATION:  # `for (const s of body)` over a string
+                call.body = list(call.body)
+        else:
             call.body = {}
         call.has_body = True
 
@@ -104,7 +130,9 @@ class ParcelvoyApi(Api[World, Access]):
 
     def invalid(self, call: ApiCall, problems: list[Problem]) -> Reply:
         op = call.op
-        message = first_error(op.params_validator.schema, call.params)
+        message = query_error(call) if any(p.location == "query" for p in problems) else None
+        if message is None:
+            message = first_error(op.params_validator.schema, call.params)
         if message is None and op.body_validator is not None:
             message = first_error(op.body_validator.schema, call.body)
         if message is None:  # the engine saw a problem AJV words differently
@@ -137,6 +165,8 @@ def admit(call: ApiCall) -> None:
     world = call.world
     if call.base_url:
         world.public_url = call.base_url  # links in messages point where we are served
+    if not call.op.security:
+        return  # the public router (health): no key is read
     token = _token(call)
     if token is None or not token.startswith(("pk_", "sk_")):
         raise unauthorized()  # not a key, and no admin JWT is valid here
@@ -151,6 +181,20 @@ def admit(call: ApiCall) -> None:
     project = world.projects[key.project_id]
     call.tenant = Access(project, key, _load_entity(call, project))
     call.credential = key.scope
+
+
+def as_javascript_numbers(body: Any) -> None:
+    """JSON.parse reads every number as a double: an integer past 2^53 loses its low digits
+    (18446744073709551615 is 18446744073709551616). The body is changed in place."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+                node[key] = float(value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
 
 
 def _token(call: ApiCall) -> str | None:
@@ -196,5 +240,6 @@ def _load_entity(call: ApiCall, project: Project) -> Any:
 
 
 def _int(text: str) -> int | None:
-    # koa-router hands the text on; ids beyond 18 digits match no row (and int() caps at 4300)
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+    """The loaders' `parseInt(value)` (`44abc` is 44, `+44` too; `١` is NaN); `Model.find`
+    returns nothing for 0 or NaN."""
+    return parse_int(text) or None

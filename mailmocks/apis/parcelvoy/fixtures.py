@@ -28,6 +28,7 @@ from .model import (
     User,
     UserSubscription,
     World,
+    phone_traits,
 )
 
 CAMPAIGN_STATES = ("draft", "scheduled", "loading", "running", "finished", "aborting",
@@ -56,7 +57,8 @@ GENERATED_USERS = _obj(["generate"], generate={"type": "integer", "minimum": 0},
 SCHEMA = FixtureSchema(_obj(["projects"], projects={**_list(_obj(
     ["id", "name"],
     id=INT, name=STR, locale=STR, timezone=STR,
-    text_opt_out_message=STR_OR_NULL, text_help_message=STR_OR_NULL,
+    text_opt_out_message=STR_OR_NULL, text_help_message=STR_OR_NULL, description=STR,
+    link_wrap_email=BOOL, link_wrap_push=BOOL,
     keys=_list(_obj(["name", "value"], name=STR, value=STR, role={"enum": list(ROLES)},
                     revoked=BOOL)),
     subscriptions=_list(_obj(["id", "name", "channel"], id=INT, name=STR,
@@ -102,6 +104,11 @@ def expand(doc: dict[str, Any], seed: int | None) -> dict[str, Any]:
     for project in doc["projects"]:
         project["users"] = [person for u in project.get("users", [])
                             for person in (_generated(u, seed) if "generate" in u else [u])]
+        for person in project["users"]:  # as the platform writes them (User.formatJson),
+            if person.get("phone"):      # worked out once per file, not per world
+                traits = phone_traits(person["phone"])
+                if traits:
+                    person["data"] = {**(person.get("data") or {}), **traits}
     return doc
 
 
@@ -116,7 +123,9 @@ def build(world: World, doc: dict[str, Any], source: str = "fixtures") -> World:
     now = world.now
     for i, p in enumerate(doc["projects"]):
         project = Project(p["id"], p["name"], p.get("locale", "en"), p.get("timezone", "UTC"),
-                          p.get("text_opt_out_message"), p.get("text_help_message"))
+                          p.get("text_opt_out_message"), p.get("text_help_message"),
+                          bool(p.get("link_wrap_email")), bool(p.get("link_wrap_push")),
+                          p.get("description", ""), created_at=now, updated_at=now)
         world.projects[project.id] = project
         for k in p.get("keys", []):
             world.keys[k["value"]] = Key(k["value"], project.id, k["name"],

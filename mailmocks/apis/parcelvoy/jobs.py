@@ -28,7 +28,9 @@ from .model import (
     UserEvent,
     UserSubscription,
     World,
+    fits_json,
     new_uuid,
+    phone_traits,
     templates_of,
 )
 from .render import (
@@ -45,11 +47,40 @@ from .render import (
 
 API = "parcelvoy"
 USER_FIELDS = ("email", "phone", "timezone", "locale")
+USER_KEYS = {"external_id", "anonymous_id", "data", *USER_FIELDS}  # what a patch may name
 RESERVED_TRIGGER_FIELDS = ("external_id", "email", "phone", "device_token", "locale", "timezone")
 
 
 class Retry(Exception):
     """The job cannot run yet (e.g. the user does not exist); try again."""
+
+
+class DataTooLong(Retry):
+    """MySQL (strict mode) refuses a value longer than its VARCHAR column: the write fails,
+    the job is retried and, on its last attempt, dropped; nothing is stored."""
+
+
+USER_COLUMNS = {"external_id": 255, "anonymous_id": 255, "email": 255, "phone": 64,
+                "timezone": 50, "locale": 255}  # the users table (db/migrations)
+
+
+def _as_column(name: str, value: Any) -> Any:
+    """What a VARCHAR column keeps of a value a Segment context may carry: MySQL casts a
+    number or a boolean (knex sends true as 1) to text; an object fails the write."""
+    if name not in USER_COLUMNS or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() and abs(value) < 1e21 else repr(value)
+    raise DataTooLong(f"Incorrect string value for column '{name}'")
+
+
+def check_user_columns(fields: dict[str, Any]) -> None:
+    for name, size in USER_COLUMNS.items():
+        value = fields.get(name)
+        if isinstance(value, str) and len(value) > size:
+            raise DataTooLong(f"Data too long for column '{name}'")
 
 
 def enqueue(world: World, name: str, fn: Callable[[], Any], attempts: int = 3) -> None:
@@ -69,20 +100,33 @@ def enqueue(world: World, name: str, fn: Callable[[], Any], attempts: int = 3) -
 
 # -- users (UserRepository / UserPatchJob) --------------------------------------------------
 def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
-    """Find by external_id (wins) or anonymous_id, then update; else create.
+    """UserPatchJob: find by external_id (wins) or anonymous_id, then update; else create.
 
-    Only the keys present in `fields` are written (knex leaves undefined columns alone);
-    `data` is merged shallowly into the stored data.
+    Only the keys present are written (knex leaves undefined columns alone); `data` is merged
+    shallowly into the stored data; an update never writes `external_id`, and writes
+    `anonymous_id` only when no user has it. A parseable phone adds `phone_country` and
+    `phone_is_valid` to the data written (User.formatJson), so a phone without `data`
+    replaces the stored data with those two (open question 7, read from the code). A key
+    that is no column of `users` fails the write.
     """
+    fields = {k: _as_column(k, v) for k, v in fields.items()}
+    check_user_columns(fields)
+    unknown = set(fields) - USER_KEYS
+    if unknown:
+        raise DataTooLong(f"Unknown column '{sorted(unknown)[0]}' in 'field list'")
     ext, anon = fields.get("external_id"), fields.get("anonymous_id")
     user = world.find_user(project_id, ext, anon)
     now = world.now
     data = fields.get("data") if isinstance(fields.get("data"), dict) else None
+    phone = fields.get("phone")
+    traits = phone_traits(phone) if isinstance(phone, str) and phone else None
     if user is None:
+        if not fits_json(data or {}):
+            raise DataTooLong("The JSON document exceeds the maximum depth")
         user = User(world.users.next_id(), project_id,
                     anon if isinstance(anon, str) else new_uuid(),
                     ext if isinstance(ext, str) else None, now, now,
-                    data=dict(data or {}))
+                    data={**(data or {}), **(traits or {})})
         for key in USER_FIELDS:
             if key in fields:
                 setattr(user, key, fields[key])
@@ -90,25 +134,31 @@ def patch_user(world: World, project_id: int, fields: dict[str, Any]) -> User:
         for channel, reachable in (("email", user.email), ("text", user.phone)):
             if reachable:
                 subscribe_channel(world, user, channel)
-        enqueue(world, "event_post", lambda: add_event(world, user, "user_created", {}), 2)
+        created = {**(data or {}), **{k: fields[k] for k in USER_FIELDS if k in fields},
+                   **{k: fields[k] for k in ("external_id", "anonymous_id") if k in fields}}
+        enqueue(world, "event_post",
+                lambda: add_event(world, user, "user_created", created), 2)
         return user
-    if data:
-        user.data = {**user.data, **data}
+    written = {**user.data, **data} if data is not None else None
+    if traits is not None:
+        written = {**(written or {}), **traits}
+    if written is not None:
+        if not fits_json(written):
+            raise DataTooLong("The JSON document exceeds the maximum depth")
+        user.data = written
     for key in USER_FIELDS:
         if key in fields:
             setattr(user, key, fields[key])
-    if isinstance(anon, str) and anon != user.anonymous_id and world.users.by(
-            "anonymous", (project_id, anon)) is None:
+    if isinstance(anon, str) and anon != user.anonymous_id and world.user_by_anonymous(
+            project_id, anon) is None:
         user.anonymous_id = anon
-    if isinstance(ext, str) and user.external_id is None:
-        user.external_id = ext  # found by anonymous_id: the identify names them
     user.updated_at = now
     world.users.put(user.id, user)
     return user
 
 
 def alias_user(world: World, project_id: int, anonymous_id: str, external_id: str) -> None:
-    user = world.users.by("anonymous", (project_id, anonymous_id))
+    user = world.user_by_anonymous(project_id, anonymous_id)
     if user is None or world.user_by_external(project_id, external_id) is not None:
         return  # nobody to alias, or the external id is taken: an alias happens once
     user.external_id = external_id
@@ -171,6 +221,8 @@ def delete_user(world: World, project_id: int, external_id: str) -> None:
 
 # -- events (EventPostJob) -----------------------------------------------------------------
 def add_event(world: World, user: User, name: str, data: dict[str, Any]) -> UserEvent:
+    if not fits_json(data):  # user_events.data is a JSON column
+        raise DataTooLong("The JSON document exceeds the maximum depth")
     if world.users.get(user.id) is None:  # deleted meanwhile
         return UserEvent(0, user.project_id, user.id, name, data, world.now)
     event = UserEvent(world.events.next_id(), user.project_id, user.id, name, data, world.now)
@@ -189,6 +241,8 @@ def post_event(world: World, project_id: int, item: dict[str, Any]) -> tuple[Use
             if key in item:
                 fields[key] = item[key]
         user = patch_user(world, project_id, fields)
+    if len(item["name"]) > 255:  # user_events.name: the insert fails after the upsert
+        raise DataTooLong("Data too long for column 'name'")
     data = item.get("data")
     return user, add_event(world, user, item["name"], dict(data) if isinstance(data, dict)
                            else {})
@@ -371,6 +425,10 @@ def deliver(world: World, campaign: Campaign, template: Any, user: User, send: C
     if channel == "email":
         if not user.email:
             raise RuntimeError("Unable to send an email to a user without an email address")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in user.email):
+            # stored as given (no format check; MySQL keeps a NUL), but no mail provider
+            # takes such a recipient (RFC 5321 forbids control characters)
+            raise RuntimeError(f"Invalid recipient address: {user.email!r}")
         sender = out["from"]
         sender_text = (f"{sender['name']} <{sender['address']}>" if isinstance(sender, dict)
                        and sender.get("name") else
@@ -434,4 +492,5 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
 

@@ -6,9 +6,14 @@ sees: `ApiCall`, whose tenant is the `Access` the key's checks produced.
 from __future__ import annotations
 
 import copy
+import functools
+import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+import phonenumbers
 
 from ...core import Call, Services, Table, iso
 
@@ -17,6 +22,53 @@ R = TypeVar("R")
 ROLES = ("support", "editor", "admin")  # ascending
 CHANNELS = ("email", "text", "push", "webhook")
 UNSUBSCRIBED, SUBSCRIBED, OPTED_IN = 0, 1, 2
+
+
+def collate(text: str) -> str:
+    """How MySQL 8's default collation (utf8mb4_0900_ai_ci) compares text: case- and
+    accent-insensitive, so `ANN`, `ann` and `ánn` are one external id (the unique index and
+    every `where external_id = ?`). An approximation: NFKD without combining marks, casefolded.
+    Text longer than the 255-character columns names nothing stored and is not cached."""
+    return _collate(text) if len(text) <= 255 else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _collate(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_PUNCTUATION = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d/\uff0f.\uff0e\[\]\uff3b"
+                          r"\uff3d()\uff08\uff09~\u2053\u223c\uff5e]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone(text: str) -> phonenumbers.PhoneNumber | None:
+    try:  # libphonenumber-js `parsePhoneNumber(text)`: no default country, undefined if none
+        return phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def phone_traits(text: str) -> dict[str, Any] | None:
+    """User.formatJson: `phone_country` (absent when none) and `phone_is_valid`."""
+    number = _phone(text)
+    if number is None:
+        return None
+    country = phonenumbers.region_code_for_number(number)
+    valid = phonenumbers.is_valid_number(number)
+    return {"phone_country": country, "phone_is_valid": valid} if country else {
+        "phone_is_valid": valid}
+
+
+def display_phone(text: str | None) -> str | None:
+    """User.toJSON: a parseable phone shown by `formatInternational()`, whose separator style
+    is one space (`+1 234 567 8900`)."""
+    number = _phone(text) if text else None
+    if number is None:
+        return text
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return _PUNCTUATION.sub(" ", formatted).strip()
 
 
 def new_uuid() -> str:
@@ -36,6 +88,10 @@ class Project:
     text_help_message: str | None = None
     link_wrap_email: bool = False
     link_wrap_push: bool = False
+    description: str = ""  # the column's default
+    organization_id: int = 1  # a single-organisation installation
+    created_at: float = 0.0
+    updated_at: float = 0.0
 
 
 @dataclass(slots=True)
@@ -209,9 +265,9 @@ class World:
         self.projects: dict[int, Project] = {}
         self.keys: dict[str, Key] = {}
         self.users: Table[User] = Table(
-            unique={"external": lambda u: (u.project_id, u.external_id)
+            unique={"external": lambda u: (u.project_id, collate(u.external_id))
                     if u.external_id is not None else None,
-                    "anonymous": lambda u: (u.project_id, u.anonymous_id)},
+                    "anonymous": lambda u: (u.project_id, collate(u.anonymous_id))},
             groups={"project": lambda u: u.project_id})
         # bounded like every store that grows with traffic: the newest 100,000 events
         self.events: Table[UserEvent] = Table(groups={"user": lambda e: e.user_id},
@@ -243,7 +299,10 @@ class World:
 
     # -- lookups the platform does by (project, identity) ------------------------------
     def user_by_external(self, project_id: int, external_id: str) -> User | None:
-        return self.users.by("external", (project_id, external_id))
+        return self.users.by("external", (project_id, collate(external_id)))
+
+    def user_by_anonymous(self, project_id: int, anonymous_id: str) -> User | None:
+        return self.users.by("anonymous", (project_id, collate(anonymous_id)))
 
     def find_user(self, project_id: int, external_id: Any, anonymous_id: Any) -> User | None:
         """By external_id OR anonymous_id; when both match different users, external wins."""
@@ -252,7 +311,7 @@ class World:
             if found is not None:
                 return found
         if isinstance(anonymous_id, str):
-            return self.users.by("anonymous", (project_id, anonymous_id))
+            return self.user_by_anonymous(project_id, anonymous_id)
         return None
 
     def subscription_state(self, user: User, subscription_id: int) -> int:
@@ -284,33 +343,105 @@ def body_of(call: ApiCall) -> Any:
     return copy.deepcopy(call.body)
 
 
+def prune(value: Any) -> Any:
+    """utilities/index.ts `prune`: null and "" go at every depth; an array turns into an
+    object keyed by its indexes (`Object.entries` of it), as the server writes updates."""
+    items = (value.items() if isinstance(value, dict)
+             else ((str(i), v) for i, v in enumerate(value)))
+    return {k: prune(v) if isinstance(v, dict | list) else v for k, v in items
+            if v is not None and v != ""}
+
+
+MAX_JSON_DEPTH = 100  # MySQL refuses a JSON document nested deeper ("exceeds the maximum depth")
+
+
+def json_depth(value: Any) -> int:
+    """MySQL's JSON_DEPTH: a scalar or an empty container is 1, each level of nesting adds 1."""
+    depth, level = 0, [(value, 1)]
+    while level:
+        item, d = level.pop()
+        depth = max(depth, d)
+        if d > MAX_JSON_DEPTH:
+            return d
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else ()
+        level.extend((child, d + 1) for child in children)
+    return depth
+
+
+def fits_json(value: Any) -> bool:
+    return json_depth(value) <= MAX_JSON_DEPTH
+
+
+def fits(value: Any, size: int) -> bool:
+    """Whether a VARCHAR(size) column takes `value` (strict mode refuses longer text)."""
+    return not isinstance(value, str) or len(value) <= size
+
+
 def rows_of(table: Table[R], group: str, key: Any) -> list[R]:
     """The rows of one group of `table`, in id order."""
     return [r for i in table.ids(group, key) if (r := table.get(i)) is not None]
 
 
 # -- JSON, as the platform's models serialise ---------------------------------------------
-def _names(data: dict[str, Any]) -> tuple[Any, Any, Any]:
-    first = data.get("first_name") or data.get("firstName") or data.get("name")
-    last = data.get("last_name") or data.get("lastName") or data.get("surname")
-    full = data.get("full_name") or data.get("fullName")
-    if not full and (first or last):
-        full = " ".join(str(p) for p in (first, last) if p)
-    return (_str_or_none(first), _str_or_none(last), _str_or_none(full))
+_UNSET = object()
 
 
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
+def _nullish(data: dict[str, Any], *keys: str) -> Any:
+    """`data.a ?? data.b ?? ...`; _UNSET when every one is null or absent (undefined)."""
+    for key in keys:
+        if data.get(key) is not None:
+            return data[key]
+    return _UNSET
 
 
-def user_json(u: User) -> dict[str, Any]:
-    first, last, full = _names(u.data)
+def _js_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)
+
+
+def _names(data: dict[str, Any]) -> dict[str, Any]:
+    """User.ts getters: `firstName`/`lastName` are the first non-null of their keys, as stored
+    (absent from the JSON when none); `fullName` a truthy full_name/fullName, else the truthy
+    parts joined, else null."""
+    out: dict[str, Any] = {}
+    first = _nullish(data, "first_name", "firstName", "name")
+    last = _nullish(data, "last_name", "lastName", "surname")
+    if first is not _UNSET:
+        out["first_name"] = first
+    if last is not _UNSET:
+        out["last_name"] = last
+    full = _nullish(data, "full_name", "fullName")
+    if full is _UNSET or not full:
+        parts = [_js_text(p) for p in (first, last) if p is not _UNSET and p]
+        full = " ".join(parts) or None
+    out["full_name"] = full
+    return out
+
+
+def user_json(u: User, stored: bool = False) -> dict[str, Any]:
+    """The user as User.toJSON shows it; `stored` keeps the phone as the column holds it (what
+    a search compares), else it is shown formatted."""
     return {"id": u.id, "project_id": u.project_id, "anonymous_id": u.anonymous_id,
-            "external_id": u.external_id, "email": u.email, "phone": u.phone,
+            "external_id": u.external_id, "email": u.email,
+            "phone": u.phone if stored else display_phone(u.phone),
             "timezone": u.timezone, "locale": u.locale, "data": u.data,
             "devices": None if u.devices is None else [d.as_json() for d in u.devices],
-            "first_name": first, "last_name": last, "full_name": full,
+            **_names(u.data),
             "created_at": iso(u.created_at), "updated_at": iso(u.updated_at)}
+
+
+def project_json(p: Project) -> dict[str, Any]:
+    """The `projects` row as the model holds it (every column, booleans cast by typeCast)."""
+    return {"id": p.id, "organization_id": p.organization_id, "name": p.name,
+            "description": p.description, "locale": p.locale, "timezone": p.timezone,
+            "text_opt_out_message": p.text_opt_out_message,
+            "text_help_message": p.text_help_message, "link_wrap_email": p.link_wrap_email,
+            "link_wrap_push": p.link_wrap_push, "created_at": iso(p.created_at),
+            "updated_at": iso(p.updated_at), "deleted_at": None}
 
 
 def event_json(e: UserEvent) -> dict[str, Any]:
@@ -349,14 +480,20 @@ def campaign_json(world: World, c: Campaign, full: bool = False) -> dict[str, An
         "exclusion_list_ids": c.exclusion_list_ids,
         "send_in_user_timezone": c.send_in_user_timezone, "send_at": c.send_at,
         "delivery": {"sent": c.sent, "total": c.total, "opens": 0, "clicks": 0},
-        "tags": c.tags, "created_at": iso(c.created_at), "updated_at": iso(c.updated_at)}
-    if full:
+        "created_at": iso(c.created_at), "updated_at": iso(c.updated_at)}
+    if c.tags:  # getTags: a Map of the tagged ones, names sorted; an untagged campaign has none
+        out["tags"] = sorted(set(c.tags))
+    if full:  # getCampaign; lists are not modelled, so no list id names one
         out["templates"] = [template_json(t) for t in templates_of(world, c)]
+        out["lists"], out["exclusion_lists"] = [], []
+        if c.state == "loading":  # campaignPopulationProgress: counters nothing has set
+            out["progress"] = {"complete": 0, "total": 0}
+        # getSubscription / getProvider look within the campaign's project only
         sub = world.subscriptions.get(c.subscription_id)
-        if sub is not None:
+        if sub is not None and sub.project_id == c.project_id:
             out["subscription"] = subscription_json(sub)
         provider = world.providers.get(c.provider_id)
-        if provider is not None:
+        if provider is not None and provider.project_id == c.project_id:
             out["provider"] = provider_json(provider)
     return out
 

@@ -113,7 +113,8 @@ def test_ingestion_checks_auth_before_the_body(parcelvoy_mock: ParcelvoyMock) ->
     ("DELETE", "/api/client/users/ann", "editor", EDITOR),
     ("POST", "/api/client/journeys/1/trigger", "editor", EDITOR),
     ("POST", "/api/client/subscriptions", "admin", ADMIN),
-    ("PATCH", "/api/client/subscriptions/1", "admin", ADMIN),
+    ("PATCH", "/api/client", "admin", ADMIN),
+    ("GET", "/api/client/campaigns/44/users", "editor", EDITOR),
 ])
 def test_role_minimums(parcelvoy_mock: ParcelvoyMock, method: str, path: str, need: str,
                        expected: dict[str, Any]) -> None:
@@ -203,3 +204,55 @@ def test_trigger_422_wording(parcelvoy_mock: ParcelvoyMock, body: Any, message: 
     r = parcelvoy_mock.http.post("/api/client/campaigns/44/trigger", json=body,
                                  headers=keys(parcelvoy_mock)["editor"])
     assert (r.status_code, r.json()) == (422, {"status": "error", "error": message})
+
+
+def test_a_subscription_rename_needs_no_role(parcelvoy_mock: ParcelvoyMock) -> None:
+    """SubscriptionController.ts puts the admin middleware on POST only."""
+    r = parcelvoy_mock.http.patch("/api/client/subscriptions/1", json={"name": "News"},
+                                  headers=keys(parcelvoy_mock)["support"])
+    assert (r.status_code, r.json()["name"]) == (200, "News")
+
+
+def test_external_ids_compare_as_mysql_collates_them(parcelvoy_mock: ParcelvoyMock) -> None:
+    """utf8mb4_0900_ai_ci: the unique index and the lookups ignore case and accents."""
+    pv = parcelvoy_mock.client()
+    assert pv.get_user("ANN")["external_id"] == "ann"
+    pv.identify(external_id="Ánn", data={"via": "upper"})
+    parcelvoy_mock.drain()
+    assert pv.get_user("ann")["data"]["via"] == "upper"  # the same user, not a second one
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/api/client/campaigns/44abc", 200), ("/api/client/campaigns/+44", 200),
+    ("/api/client/campaigns/%D9%A1", 404), ("/api/client/campaigns/0", 404),
+    ("/api/client/templates/1.9", 200), ("/api/client/campaigns/" + "9" * 40, 404),
+])
+def test_path_ids_are_read_with_parse_int(parcelvoy_mock: ParcelvoyMock, path: str,
+                                         status: int) -> None:
+    r = parcelvoy_mock.http.get(path, headers=keys(parcelvoy_mock)["editor"])
+    assert r.status_code == status
+
+
+def test_a_form_body_nests_as_qs_reads_it(parcelvoy_mock: ParcelvoyMock) -> None:
+    """koa-body reads a form with qs (co-body sets allowDots): brackets and dots nest."""
+    r = parcelvoy_mock.http.post(
+        "/api/client/identify", content=b"external_id=form-1&data[plan]=pro&data.tier=gold",
+        headers={**keys(parcelvoy_mock)["public"],
+                 "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 204
+    parcelvoy_mock.drain()
+    user = parcelvoy_mock.client().get_user("form-1")
+    assert user["data"] == {"plan": "pro", "tier": "gold"}
+    r = parcelvoy_mock.http.post(  # an array route gets an object: the 422 type error
+        "/api/client/events", content=b"name=e&external_id=form-1",
+        headers={**keys(parcelvoy_mock)["public"],
+                 "Content-Type": "application/x-www-form-urlencoded"})
+    assert (r.status_code, r.json()["error"]) == (422, "The value of `` must be a array.")
+
+
+def test_an_unparsed_content_type_reads_as_an_empty_object(parcelvoy_mock: ParcelvoyMock) -> None:
+    r = parcelvoy_mock.http.post(
+        "/api/client/identify", content=b'{"external_id": "x"}',
+        headers={**keys(parcelvoy_mock)["public"],
+                 "Content-Type": "application/merge-patch+json"})  # not one of koa-body's four
+    assert (r.status_code, r.json()["error"]) == (422, "Must have required property 'anonymous_id'")

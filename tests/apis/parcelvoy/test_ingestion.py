@@ -161,3 +161,65 @@ def test_segment_limits_and_the_identify_without_context_quirk(
     with pytest.raises(InvalidRequest) as info:
         pv.segment([{"type": "track"}])
     assert info.value.body["error"] == "Must have required property 'anonymousId'"
+
+
+def test_user_patch_as_user_patch_job_writes_it(parcelvoy_mock: ParcelvoyMock) -> None:
+    """UserPatchJob and User.formatJson/toJSON (users/UserPatchJob.ts, users/User.ts)."""
+    pv = parcelvoy_mock.client()
+    pv.identify(external_id="ph1", phone="+12345678900", data={"plan": "pro"})
+    parcelvoy_mock.drain()
+    user = pv.get_user("ph1")
+    assert user["phone"] == "+1 234 567 8900"  # formatInternational()
+    assert user["data"] == {"plan": "pro", "phone_country": "US", "phone_is_valid": True}
+    pv.identify(external_id="ph1", phone="+15555550101")  # a phone and no data
+    parcelvoy_mock.drain()
+    assert pv.get_user("ph1")["data"] == {"phone_is_valid": False}  # the data is replaced
+    pv.identify(external_id="ph1", phone="555-0101")  # no country code: not parsed
+    parcelvoy_mock.drain()
+    assert pv.get_user("ph1")["phone"] == "555-0101"
+    created = next(e for e in pv.list_user_events("ph1")["results"] if e["name"] == "user_created")
+    assert created["data"] == {"plan": "pro", "phone": "+12345678900", "external_id": "ph1"}
+
+
+def test_an_update_found_by_anonymous_id_keeps_no_external_id(
+        parcelvoy_mock: ParcelvoyMock) -> None:
+    """The update writes the fields, never `external_id` (an alias does that)."""
+    pv = parcelvoy_mock.client()
+    pv.identify(anonymous_id="anon-77", email="a77@example.com")
+    parcelvoy_mock.drain()
+    pv.identify(anonymous_id="anon-77", external_id="known-77", locale="fr")
+    parcelvoy_mock.drain()
+    users = [u for u in pv.list_users(limit=100)["results"] if u["anonymous_id"] == "anon-77"]
+    assert [(u["external_id"], u["locale"]) for u in users] == [(None, "fr")]
+
+
+def test_a_bulk_patch_with_an_unknown_column_stores_nothing(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    pv.patch_users([{"external_id": "col-1", "nickname": "x"}])  # 204: the schema allows it
+    parcelvoy_mock.drain()
+    assert parcelvoy_mock.user("col-1") is None
+
+
+def test_big_integers_are_read_as_javascript_doubles(parcelvoy_mock: ParcelvoyMock) -> None:
+    r = parcelvoy_mock.http.post(
+        "/api/client/identify",
+        content=b'{"external_id": "big", "data": {"n": 18446744073709551615,'
+                b' "m": 9007199254740993, "k": 42}}',
+        headers={"Authorization": f"Bearer {parcelvoy_mock.secret_key}",
+                 "Content-Type": "application/json"})
+    assert r.status_code == 204
+    parcelvoy_mock.drain()
+    data = parcelvoy_mock.client().get_user("big")["data"]
+    assert (data["n"], data["m"], data["k"]) == (2.0**64, 9007199254740992.0, 42)
+
+
+def test_segment_context_values_as_the_columns_keep_them(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    pv.segment([{"type": "identify", "userId": "sg-1", "context": {"timezone": 5,
+                                                                   "locale": "pt-BR-"}}])
+    parcelvoy_mock.drain()
+    user = pv.get_user("sg-1")
+    assert (user["timezone"], user["locale"]) == ("5", "pt-BR")  # one trailing '-' goes
+    with pytest.raises(InvalidRequest) as info:  # parseLocale(5): `.slice` of a number
+        pv.segment([{"type": "identify", "userId": "sg-2", "context": {"locale": 5}}])
+    assert info.value.status == 400

@@ -8,11 +8,14 @@ email example through the running sandbox (uvicorn on 127.0.0.1).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from support import wait_for
 
+from mailmocks.clients.base import InvalidRequest
 from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
 EMAIL_CAMPAIGN, TEXT_CAMPAIGN, PUSH_CAMPAIGN = 44, 45, 46
@@ -115,7 +118,8 @@ def test_existing_user_data_is_merged_and_kept(parcelvoy_mock: ParcelvoyMock) ->
                                              "event": {"purchase_amount": 5}})
     parcelvoy_mock.drain()
     user = parcelvoy_mock.client().get_user("ann")
-    assert user["data"] == {"first_name": "Ann", "last_name": "Lee", "plan": "pro", "vip": True}
+    assert user["data"] == {"first_name": "Ann", "last_name": "Lee", "plan": "pro", "vip": True,
+                            "phone_country": "US", "phone_is_valid": True}  # her phone's
     assert user["email"] == "ann@example.com"  # not given: not overwritten
     [msg] = parcelvoy_mock.outbox.messages("parcelvoy")
     assert (msg.to, msg.subject) == ("ann@example.com", "Thanks for your order, Ann!")
@@ -253,3 +257,52 @@ def test_webhook_campaign_renders_and_posts(parcelvoy_mock: ParcelvoyMock) -> No
     [delivery] = parcelvoy_mock.webhooks.deliveries("parcelvoy")
     assert delivery.payload == {"order": "A-1", "fixed": 3}
     assert parcelvoy_mock.events("ann")[-1] == "webhook_sent"
+
+
+def test_values_longer_than_their_columns_are_not_stored(parcelvoy_mock: ParcelvoyMock) -> None:
+    """MySQL in strict mode refuses them: a queued write is retried, then dropped; a write made
+    during the request is the generic 400."""
+    pv = parcelvoy_mock.client()
+    pv.identify(external_id="long1", email="a" * 256 + "@example.com")
+    pv.identify(external_id="x" * 256)
+    pv.track("e" * 256, external_id="long2")
+    parcelvoy_mock.drain()
+    assert parcelvoy_mock.user("long1") is None and parcelvoy_mock.user("x" * 256) is None
+    assert parcelvoy_mock.user("long2") is not None and parcelvoy_mock.events("long2") == [
+        "user_created"]
+    admin = parcelvoy_mock.client(key=parcelvoy_mock.admin_key)
+    calls: list[Callable[[], object]] = [
+        lambda: pv.create_campaign(type="blast", subscription_id=1, provider_id=1,
+                                   name="n" * 256),
+        lambda: admin.create_subscription("s" * 256, "email"),
+        lambda: pv.create_template(type="text", campaign_id=44, locale="l" * 51)]
+    for call in calls:
+        with pytest.raises(InvalidRequest) as info:
+            call()
+        assert info.value.body == {"status": "error",
+                                   "error": "An error occurred with this request."}
+
+
+def test_json_nested_past_mysqls_depth_is_not_stored(parcelvoy_mock: ParcelvoyMock) -> None:
+    """MySQL refuses a JSON document deeper than 100: the queued write is dropped, a write made
+    during the request is the generic 400; what is stored can always be read back."""
+    http = parcelvoy_mock.http
+    head = {"Authorization": f"Bearer {parcelvoy_mock.secret_key}",
+            "Content-Type": "application/json"}
+
+    def nested(depth: int) -> str:
+        return '{"a": ' * depth + "1" + "}" * depth
+    for ext, depth in (("deep", 300), ("ok", 60)):
+        r = http.post("/api/client/identify", headers=head,
+                      content=f'{{"external_id": "{ext}", "data": {nested(depth)}}}'.encode())
+        assert r.status_code == 204
+    r = http.post("/api/client/events", headers=head,
+                  content=f'[{{"name": "e", "external_id": "ok", "data": {nested(150)}}}]'.encode())
+    parcelvoy_mock.drain()
+    assert http.get("/api/client/users/deep", headers=head).status_code == 404
+    assert http.get("/api/client/users/ok", headers=head).status_code == 200
+    events = http.get("/api/client/users/ok/events", headers=head).json()["results"]
+    assert [e["name"] for e in events] == ["user_created"]
+    deep_template = f'{{"type": "text", "data": {{"text": "x", "n": {nested(120)}}}}}'
+    r = http.patch("/api/client/templates/3", headers=head, content=deep_template.encode())
+    assert r.status_code == 400

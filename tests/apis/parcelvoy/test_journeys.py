@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailmocks.clients.base import InvalidRequest
+from mailmocks.clients.base import InvalidRequest, NotFound
 from mailmocks.testing.parcelvoy import Mock as ParcelvoyMock
 
 
@@ -27,3 +27,15 @@ def test_journey_trigger(parcelvoy_mock: ParcelvoyMock) -> None:
     with pytest.raises(InvalidRequest) as info:
         pv.trigger_journey(1, 0, {"external_id": "j-1"})
     assert info.value.body["error"] == "Must be >= 1"
+
+
+def test_exit_ends_the_open_entrances(parcelvoy_mock: ParcelvoyMock) -> None:
+    pv = parcelvoy_mock.client()
+    pv.trigger_journey(1, 1, {"external_id": "jx1"})
+    assert pv.exit_journey(1, "jx1") == {"exits": 1}  # before the journey's job ends it
+    assert pv.exit_journey(1, "jx1") == {"exits": 0}
+    with pytest.raises(NotFound):
+        pv.exit_journey(1, "nobody")
+    with pytest.raises(InvalidRequest) as info:  # the journey loader's coded error
+        pv.exit_journey(999, "jx1")
+    assert info.value.body["code"] == 9000

@@ -65,9 +65,11 @@ def segment(call: ApiCall) -> Reply:
                     fields[key] = traits[key]
             if "timezone" in context:
                 fields["timezone"] = context["timezone"]
-            if "locale" in context:
+            if "locale" in context:  # `context.locale && parseLocale(context.locale)`
                 locale = context["locale"]
-                fields["locale"] = locale.rstrip("-") if isinstance(locale, str) else locale
+                if locale and not isinstance(locale, str):
+                    raise generic()  # `.slice` of a number or an object: a TypeError
+                fields["locale"] = locale[:-1] if locale and locale.endswith("-") else locale
             batch.append(("user_patch", functools.partial(jobs.patch_user, world, pid, fields)))
         elif kind == "track" and isinstance(item.get("event"), str):
             # (a track without an event name fails its job in the real queue: dropped here)
