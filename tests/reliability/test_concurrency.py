@@ -86,7 +86,9 @@ def test_esputnik_overlapping_contacts_stay_unique(esputnik_live: EsputnikMock) 
         es = ESputnik(live.api_key, base_url=live.base_url)
         for r in range(ROUNDS):
             email = emails[(worker * 3 + r) % POOL]
-            es.subscribe_contact({"firstName": f"w{worker}",
+            # a body sent twice within seconds is eSputnik's 409 "Duplicated request":
+            # each one differs (the round), as a real client's would
+            es.subscribe_contact({"firstName": f"w{worker}", "lastName": f"r{r}",
                                   "channels": [{"type": "email", "value": email}]})
 
     run_all(upsert, ROUNDS)
