@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from . import admin_snapshots as snapshots
 from .core.clock import iso
 from .core.contract import Contract, Operation, Problem
 from .core.fixtures import FixtureError
@@ -411,6 +412,13 @@ def build_admin(sandbox: Sandbox) -> Starlette:
         return _json(state.page(p["table"], state.matching(rows, p.get("q", "")),
                                 p.get("offset", 0), p.get("limit", 50)))
 
+    async def export_snapshot(request: Request, p: dict[str, Any], b: Any) -> Response:
+        return _json(snapshots.export(sandbox, p["api"]))
+
+    async def import_snapshot(request: Request, p: dict[str, Any], b: Any) -> Response:
+        problems = snapshots.restore(sandbox, p["api"], b)
+        return _invalid(problems) if problems else _json({"imported": True, "api": p["api"]})
+
     def route(path: str, *pairs: tuple[str, str, Handler]) -> list[BaseRoute]:
         by_method = {method: checked(op_id, fn) for method, op_id, fn in pairs}
 
@@ -427,6 +435,8 @@ def build_admin(sandbox: Sandbox) -> Starlette:
         *route("/_admin", ("GET", "get_status", get_status)),
         *route("/_admin/reset", ("POST", "reset", reset)),
         *route("/_admin/fixtures", ("POST", "load_fixtures", load_fixtures)),
+        *route("/_admin/snapshots/{api}", ("GET", "export_snapshot", export_snapshot),
+               ("POST", "import_snapshot", import_snapshot)),
         *route("/_admin/clock", ("GET", "get_clock", get_clock),
                ("POST", "set_clock", set_clock)),
         *route("/_admin/ratelimit", ("GET", "get_ratelimit", get_ratelimit),
