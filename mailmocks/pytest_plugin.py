@@ -14,9 +14,6 @@ are checked too (strict mode): a fake answering off-contract fails the test that
 """
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import warnings
 from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -24,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import apis
+from .live import LiveServer, free_port
 
 # Only the registry at import: pytest loads this plugin in every process (each xdist worker
 # too), so the engine, the vendors and the patching load when a test first asks for a fake.
@@ -171,38 +169,6 @@ def mailmocks(request: pytest.FixtureRequest) -> Iterator[Interception]:
     yield found
     for mock in mocks:
         mock.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class LiveServer:
-    """uvicorn serving a sandbox on 127.0.0.1:<free port> in a thread."""
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        import uvicorn
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(sandbox, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the live sandbox did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def _fixtures(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:

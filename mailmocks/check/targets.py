@@ -9,8 +9,6 @@ result. The waits are counted; a 429 that outlasts them reaches the checks and i
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .. import apis
+from ..live import LiveServer
 from ..sandbox import Sandbox
 
 # Where `mailmocks serve` answers by default: curls printed for an in-process run work there.
@@ -196,36 +195,18 @@ async def _lifespan(receive: Any, send: Any) -> None:
             return
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Served:
-    """An ASGI app (a sandbox) under uvicorn on a free 127.0.0.1 port, in a thread."""
+class Served(LiveServer):
+    """The sandbox under uvicorn for `--serve`: a start that fails is the check's one line."""
 
     def __init__(self, app: ASGIApp) -> None:
-        import uvicorn
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
-                                lifespan="on", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True,
-                                       name="mailmocks-check-serve")
+        super().__init__(app, log_level="error", name="mailmocks-check-serve",
+                         access_log=False)
 
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise TargetError(f"the sandbox did not start on {self.url}")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+    def start(self, timeout: float = 15) -> None:
+        try:
+            super().start(timeout)
+        except RuntimeError as exc:
+            raise TargetError(str(exc)) from None
 
 
 @dataclass

@@ -11,8 +11,9 @@ import pytest
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from mailmocks import apis
-from mailmocks.check.targets import Served, free_port
+from mailmocks.check.targets import Served
 from mailmocks.cli import main
+from mailmocks.live import free_port
 from mailmocks.sandbox import Sandbox
 
 QUICK = ["--phases", "examples,fuzzing", "--max-examples", "3", "--seed", "1", "-q"]
