@@ -57,10 +57,13 @@ def _invalid(problems: list[Problem]) -> Response:
                                 "message": p.message} for p in problems]}, 422)
 
 
+_YAML: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def _raw_document() -> dict[str, Any]:
     with DOCUMENT.open("rb") as fh:
-        doc: dict[str, Any] = yaml.safe_load(fh)
+        doc: dict[str, Any] = yaml.load(fh, Loader=_YAML)  # libyaml: 5x faster at start-up
     return doc
 
 
