@@ -58,7 +58,9 @@ class Reply:
     def to_response(self, content: bytes | None = None) -> Response:
         if content is None:
             content = self.render()
-        media = self.media_type if content else None
+        # an empty string is still a body of its type (Koa, Express: text/plain, length 0)
+        has_body = bool(content) or (self.body is not None and self.status not in (204, 304))
+        media = self.media_type if has_body else None
         return Response(content, status_code=self.status, headers=self.headers, media_type=media)
 
 

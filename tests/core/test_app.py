@@ -356,3 +356,12 @@ def test_urls_are_what_starlette_builds(scope: dict[str, Any]) -> None:
                     _hashable(full["server"]), full.get("app_root_path", full["root_path"]))
     assert got == str(request.base_url).rstrip("/")
     assert _url_path(full["path"]) == request.url.path
+
+
+def test_an_empty_text_body_keeps_its_content_type() -> None:
+    """Found by `make check-deep`: Parcelvoy's preview of a campaign without templates is a
+    200 with an empty text/plain body (Koa's `ctx.body = ''`), not a body-less answer."""
+    from mailmocks.core import text_reply
+
+    assert text_reply(200, "").to_response().headers["content-type"].startswith("text/plain")
+    assert "content-type" not in Reply(204, None).to_response().headers
