@@ -85,6 +85,21 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _api_at(base_url: str) -> list[str] | None:
+    """The API a base URL names: a sandbox's `/<api>` prefix, or a vendor's own host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if last in apis.names():
+        return [last]
+    host = (parts.hostname or "").lower()
+    found = [n for n in apis.names()
+             if host and (host in apis.load(n).vendor_hosts
+                          or urlsplit(apis.load(n).vendor_base_url).hostname == host)]
+    return found if len(found) == 1 else None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         import schemathesis  # noqa: F401 - an optional dependency: say so rather than crash
@@ -105,7 +120,8 @@ def _run(args: argparse.Namespace) -> int:
     from .phases import PHASES
     from .runner import Settings
 
-    names = list(dict.fromkeys(args.apis)) or apis.names()
+    names = list(dict.fromkeys(args.apis)) or (
+        _api_at(args.base_url) if args.base_url else None) or apis.names()
     unknown = [n for n in names if n not in apis.names()]
     if unknown:
         return _fail(f"unknown API {unknown[0]!r}; known: {', '.join(apis.names())}", USAGE)
