@@ -142,10 +142,13 @@ class Sandbox:
                 (build or self._build)()
             except BaseException as exc:  # reported by whoever waits (the CLI exits 1)
                 self.build_error = exc
-            loop.call_soon_threadsafe(self._in_order)
-            loop.call_soon_threadsafe(built.set)
-            if done is not None:
-                loop.call_soon_threadsafe(done)
+            for then in (self._in_order, built.set, done):
+                if then is None:
+                    continue
+                try:
+                    loop.call_soon_threadsafe(then)
+                except RuntimeError:  # the server stopped before the build ended: nobody waits
+                    return
 
         self._builder = threading.Thread(target=work, name="mailmocks-build", daemon=True)
         self._builder.start()
