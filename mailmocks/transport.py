@@ -24,16 +24,14 @@ class SyncASGITransport(httpx.BaseTransport):
         self._thread: threading.Thread | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()  # the body becomes a ByteStream, which reads from async code too
         return self._run(self._serve(request))
 
     async def _serve(self, request: httpx.Request) -> httpx.Response:
-        content = await request.aread()
-        req = httpx.Request(request.method, request.url, headers=request.headers,
-                            content=content, extensions=request.extensions)
-        response = await self._inner.handle_async_request(req)
+        response = await self._inner.handle_async_request(request)
         body = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, content=body,
-                              extensions=response.extensions)
+        response.stream = httpx.ByteStream(body)  # and this one from the sync client
+        return response
 
     def _run(self, coro: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
         if self._thread is None and not _loop_running_here() and self._lock.acquire(False):
