@@ -19,14 +19,12 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from .contract import SafeLoader
+
 Expand = Callable[[dict[str, Any], "int | None"], dict[str, Any]]
 
 
-# libyaml's parser when present (several times faster); the resolvers below stay Python's
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _JsonShapedLoader(_Base):  # type: ignore[misc]
+class _JsonShapedLoader(SafeLoader):  # type: ignore[misc]  # libyaml's parser; our resolvers
     """YAML as JSON-shaped data: an unquoted timestamp stays the string it was written as."""
 
 
