@@ -1,50 +1,14 @@
 """Signing people up with requests (a module-level session)."""
 from __future__ import annotations
 
-from typing import Any
-
 import requests
 
-from .urls import BOTAMP, CONVERTKIT, ESPUTNIK, HIGHLEVEL, HIGHLEVEL_VERSION, PARCELVOY
+from .sync_calls import SyncCalls
 
 http = requests.Session()  # created long before any test fixture
-
-
-def convertkit_subscribe(api_key: str, form_id: int, email: str, first_name: str) -> Any:
-    r = http.post(f"{CONVERTKIT}/forms/{form_id}/subscribe",
-                  json={"api_key": api_key, "email": email, "first_name": first_name})
-    r.raise_for_status()
-    return r.json()["subscription"]
-
-
-def botamp_upsert(api_key: str, email: str, name: str) -> Any:
-    r = http.post(f"{BOTAMP}/subscribers/create_or_update",
-                  headers={"Authorization": f"Bearer {api_key}"},
-                  json={"subscriber": {"email": email, "name": name}})
-    r.raise_for_status()
-    return r.json()
-
-
-def esputnik_add_contact(api_key: str, email: str, first_name: str,
-                         base: str = ESPUTNIK) -> Any:
-    r = http.post(f"{base}/contact", auth=("app", api_key),
-                  json={"firstName": first_name,
-                        "channels": [{"type": "email", "value": email}]})
-    r.raise_for_status()
-    return r.json()
-
-
-def parcelvoy_identify(api_key: str, external_id: str, email: str) -> Any:
-    r = http.post(f"{PARCELVOY}/client/identify",
-                  headers={"Authorization": f"Bearer {api_key}"},
-                  json={"external_id": external_id, "email": email})
-    r.raise_for_status()
-    return r.json() if r.content else None
-
-
-def highlevel_blog_sites(token: str, location_id: str) -> Any:
-    r = http.get(f"{HIGHLEVEL}/blogs/site/all",
-                 headers={"Authorization": f"Bearer {token}", "Version": HIGHLEVEL_VERSION},
-                 params={"locationId": location_id, "skip": "0", "limit": "10"})
-    r.raise_for_status()
-    return r.json()["data"]
+_calls = SyncCalls(http)
+convertkit_subscribe = _calls.convertkit_subscribe
+botamp_upsert = _calls.botamp_upsert
+esputnik_add_contact = _calls.esputnik_add_contact
+parcelvoy_identify = _calls.parcelvoy_identify
+highlevel_blog_sites = _calls.highlevel_blog_sites
