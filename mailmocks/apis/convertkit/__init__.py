@@ -102,7 +102,7 @@ class ConvertKitApi(Api[World, Account]):
     def prepare(self, call: ApiCall) -> None:
         if call.method in ("GET", "HEAD"):
             return
-        if isinstance(call.body, str) and media_type(call) == FORM:
+        if isinstance(call.body, str) and call.media_type == FORM:
             # Rack's form parser: the body's pairs nest like a query string (tags[]=1, ...)
             call.body = nested_query(parse_qsl(call.body, keep_blank_values=True))
         if call.body is None and not call.has_body:
@@ -168,10 +168,6 @@ class ConvertKitApi(Api[World, Account]):
 
     def internal_error(self, call: ApiCall, exc: Exception) -> Reply:
         return errors.internal().reply
-
-
-def media_type(call: ApiCall) -> str:
-    return call.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 api = ConvertKitApi()

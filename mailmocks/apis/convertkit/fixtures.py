@@ -148,7 +148,7 @@ def _generate(acct: dict[str, Any], gen: dict[str, Any], seed: int | None) -> li
 
 
 def _ts(value: str) -> float:
-    ts = parse_time(value)
+    ts = parse_time(value, "fixture time")
     assert ts is not None
     return ts
 

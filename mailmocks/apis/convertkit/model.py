@@ -229,7 +229,7 @@ def field_key(label: str, taken: Iterable[str]) -> str:
     return key
 
 
-def parse_time(value: Any, name: str = "time") -> float | None:
+def parse_time(value: Any, name: str) -> float | None:
     """Vendor datetimes, cast and range-checked the Rails way (params.as_time)."""
     return as_time(value, name)
 

@@ -241,3 +241,17 @@ def test_mixed_sync_and_202_updates_under_load_keep_emails_unique(
         if accepted[sid]:
             assert person.email in accepted[sid]
             assert person.fields["company"] == person.email  # one request's values, together
+
+
+def test_odd_values_are_named_by_their_field_and_a_negative_pid_is_an_id(
+        convertkit_mock: ConvertKitMock) -> None:
+    http, secret = convertkit_mock.http, convertkit_mock.api_secret
+    r = http.post("/v3/broadcasts", json={"api_secret": secret, "subject": "S",
+                                          "send_at": "9999-12-31T23:59:59-12:00"})
+    assert r.status_code == 422 and r.json()["message"].startswith("send_at is out of range")
+    r = http.post("/v3/purchases", json={"api_secret": secret, "purchase": {
+        "transaction_id": "neg-pid", "email_address": "neg@example.com", "subtotal": 1,
+        "currency": "USD",
+        "total": 1, "products": [{"pid": -7, "lid": "-8", "name": "N", "unit_price": 1,
+                                  "quantity": 1}]}})
+    assert r.status_code == 201, r.text  # the contract takes any bigint id

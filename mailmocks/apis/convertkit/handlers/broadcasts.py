@@ -27,8 +27,8 @@ def apply_broadcast(b: Broadcast, body: dict[str, Any]) -> None:
         text = body.get(name, getattr(b, name))
         if isinstance(text, str) and (problem := syntax_error(text)) is not None:
             raise errors.unprocessable(f"{name.capitalize()} is not valid Liquid: {problem}")
-    send_at = parse_time(body["send_at"]) if "send_at" in body else b.send_at
-    published_at = (parse_time(body["published_at"]) if "published_at" in body
+    send_at = parse_time(body["send_at"], "send_at") if "send_at" in body else b.send_at
+    published_at = (parse_time(body["published_at"], "published_at") if "published_at" in body
                     else b.published_at)
     for name in ATTRS:
         if name in body:

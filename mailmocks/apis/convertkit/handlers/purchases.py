@@ -20,7 +20,7 @@ from ..model import (
     parse_time,
     purchase_json,
 )
-from ..params import INT4, INTEGER_TEXT, as_int, as_money, as_text, blank
+from ..params import INT4, INT8, INTEGER_TEXT, as_int, as_money, as_text, blank
 from . import page_of
 
 
@@ -52,7 +52,7 @@ def _ref(value: Any, name: str) -> int | str:
     """A product or line-item id: yours, an integer or a string (kept as sent)."""
     if isinstance(value, str) and not INTEGER_TEXT.match(value):
         return value.strip()
-    number = as_int(value, name)
+    number = as_int(value, name, low=-INT8 - 1)  # any bigint, as the contract has it
     assert number is not None  # purchase_problems refused a blank one
     return number
 
