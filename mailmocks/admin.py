@@ -30,6 +30,7 @@ from .core.clock import iso
 from .core.contract import Contract, Operation, Problem, SafeLoader
 from .core.fixtures import FixtureError
 from .core.http import stored_html
+from .core.jobs import job_api
 from .core.outbox import Message
 from .inspector import state
 
@@ -175,7 +176,7 @@ def status_dict(sandbox: Sandbox) -> dict[str, Any]:
     # one pass each: the inspector polls this every second
     by_messages = Counter(m.api for m in messages)
     by_requests = Counter(e.api for e in entries)
-    by_jobs = Counter(_job_api(j.name) for j in pending)
+    by_jobs = Counter(job_api(j.name) for j in pending)
     apis: dict[str, Any] = {}
     for name, app in sandbox.apps.items():
         apis[name] = {
@@ -195,16 +196,11 @@ def status_dict(sandbox: Sandbox) -> dict[str, Any]:
                         "max_bytes": s.journal.max_bytes}}
 
 
-def _job_api(name: str) -> str:
-    """Vendors name their jobs `<api>:...` or `<api> ...`."""
-    return re.split(r"[:\s]", name, maxsplit=1)[0]
-
-
 def reset_one(sandbox: Sandbox, name: str) -> None:
     """One API back to its fixtures: its world, messages, faults and pending jobs."""
     s = sandbox.services
     for job in s.jobs.pending():
-        if _job_api(job.name) == name:
+        if job_api(job.name) == name:
             s.jobs.cancel(job)
     for m in s.outbox.messages(name):
         s.outbox.remove(m.id)

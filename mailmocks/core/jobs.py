@@ -16,6 +16,7 @@ import asyncio
 import inspect
 import itertools
 import logging
+import re
 import threading
 import time
 import traceback
@@ -27,6 +28,13 @@ from .clock import Clock, Timer
 from .render import run_inline
 
 log = logging.getLogger("mailmocks.jobs")
+
+
+def job_api(name: str) -> str:
+    """The API a job belongs to, by the names jobs are given: `<api>:...` or `<api> ...`,
+    and the webhook service's `webhook:<api>:<event>`."""
+    parts = re.split(r"[:\s]", name, maxsplit=2)
+    return parts[1] if parts[0] == "webhook" and len(parts) > 1 else parts[0]
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__, apis
 from ..core.app import ApiApp
-from ..core.jobs import Job
+from ..core.jobs import Job, job_api
 from ..core.storage import SqliteStorage, Storage, StorageError
 from . import codec
 
@@ -222,10 +222,8 @@ def _reschedule(s: Any, job: Job, fn: Any) -> None:
 
 
 def _api_of(job_name: str) -> str | None:
-    head, _, rest = job_name.partition(":")
-    if head == "webhook":
-        head = rest.partition(":")[0]
-    return head if head in apis.names() else None
+    api = job_api(job_name)
+    return api if api in apis.names() else None
 
 
 def _ago(seconds: float) -> str:

@@ -72,3 +72,17 @@ def test_a_snapshot_of_another_api_or_format_is_refused(admin: httpx.Client) -> 
     r = admin.post("/_admin/snapshots/convertkit", json={"format": 99,
                                                          "snapshot": botamp["snapshot"]})
     assert r.status_code == 422 and "format 99" in r.text
+
+
+def test_resetting_one_api_drops_its_pending_webhook_deliveries(admin: httpx.Client) -> None:
+    box = admin._transport._inner.app  # type: ignore[attr-defined]
+    s = box.services
+    s.clock.freeze()
+    s.webhooks.send(api="convertkit", event="e", url="http://127.0.0.1:9/x", payload={},
+                    retry_delays=[3600])
+    s.webhooks.send(api="botamp", event="e", url="http://127.0.0.1:9/x", payload={})
+    before = {j.name for j in s.jobs.pending()}
+    assert {"webhook:convertkit:e", "webhook:botamp:e"} <= before
+    assert admin.post("/_admin/reset", json={"api": "convertkit"}).status_code == 200
+    left = {j.name for j in s.jobs.pending()}
+    assert "webhook:convertkit:e" not in left and "webhook:botamp:e" in left

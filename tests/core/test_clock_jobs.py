@@ -84,3 +84,12 @@ def test_cancelled_job_never_runs() -> None:
 def test_iso_pads_small_years() -> None:
     assert iso(datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()) == "0001-01-01T00:00:00.000Z"
     assert iso(0, millis=False) == "1970-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(("name", "api"), [
+    ("convertkit:broadcast:2", "convertkit"), ("esputnik import 7", "esputnik"),
+    ("webhook:highlevel:order.completed", "highlevel"), ("plain", "plain")])
+def test_a_job_belongs_to_the_api_its_name_starts_with(name: str, api: str) -> None:
+    from mailmocks.core.jobs import job_api
+
+    assert job_api(name) == api
