@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,16 +212,33 @@ def reset_one(sandbox: Sandbox, name: str) -> None:
     app.replace_world(app.api.new_world(s, sandbox.fixtures.get(name), sandbox.seed))
 
 
+@dataclass(frozen=True)
+class AdminContract:
+    """The control API's document for the APIs a sandbox serves now, compiled once per set of
+    APIs (served, they are built after the port is bound: the enums follow as they arrive)."""
+
+    apis: tuple[str, ...]
+    document: dict[str, Any]
+    contract: Contract
+    encoded: bytes  # the document as /_admin/openapi.json sends it
+
+    @classmethod
+    def of(cls, sandbox: Sandbox) -> AdminContract:
+        apis = tuple(sandbox.apps)
+        known: AdminContract | None = getattr(sandbox, "_admin_contract", None)
+        if known is None or known.apis != apis:
+            doc = document_for(sandbox)
+            known = cls(apis, doc, Contract(doc, source="mailmocks admin"), orjson.dumps(doc))
+            sandbox._admin_contract = known  # type: ignore[attr-defined]
+        return known
+
+
 def build_admin(sandbox: Sandbox) -> Starlette:
     s = sandbox.services
-    contract = Contract(document_for(sandbox), source="mailmocks admin")
-    ops = contract.operations
-    served_ops = {n: set(a.api.contract.operations) for n, a in sandbox.apps.items()}
 
     def checked(op_id: str, fn: Handler) -> Callable[[Request], Awaitable[Response]]:
-        op = ops[op_id]
-
         async def endpoint(request: Request) -> Response:
+            op = AdminContract.of(sandbox).contract.operations[op_id]
             body: Any = None
             has_body = False
             if op.body_validator is not None:
@@ -242,7 +260,7 @@ def build_admin(sandbox: Sandbox) -> Starlette:
         return _json(status_dict(sandbox))
 
     async def openapi(request: Request) -> Response:
-        return _json(document_for(sandbox))
+        return Response(AdminContract.of(sandbox).encoded, media_type="application/json")
 
     async def reset(request: Request, p: dict[str, Any], b: Any) -> Response:
         if b.get("api"):
@@ -318,7 +336,7 @@ def build_admin(sandbox: Sandbox) -> Starlette:
 
     async def add_fault(request: Request, p: dict[str, Any], b: Any) -> Response:
         api, operation = b.get("api"), b.get("operation")
-        if api and operation and operation not in served_ops[api]:
+        if api and operation and operation not in sandbox.apps[api].api.contract.operations:
             return _invalid([Problem("body", "operation", "enum",
                                      f"{operation!r} is not an operation of {api}")])
         return _json(s.faults.add(**b).as_dict(), 201)

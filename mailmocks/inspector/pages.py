@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .. import admin
-from ..core import Contract, Message
+from ..core import Message
 from ..guard import SESSION_COOKIE, TOKEN_HEADER, session_token
 from . import snippets, state
 
@@ -38,6 +38,7 @@ PAGE_HEADERS = {"content-security-policy": PAGE_CSP, "x-content-type-options": "
                 "referrer-policy": "no-referrer", "cache-control": "no-store"}
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.suffix in STATIC_TYPES}
+STATIC_BYTES = {name: p.read_bytes() for name, p in STATIC.items()}  # read once
 LIFECYCLE = ("delivered", "opened", "clicked", "bounced")
 PAGE_SIZE = 50
 PATH_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -225,18 +226,14 @@ def page_routes(sandbox: Sandbox) -> list[BaseRoute]:
                       operations={n: sorted(a.api.contract.operations)
                                   for n, a in sandbox.apps.items()})
 
-    resolved: list[dict[str, Any]] = []  # the document with its $refs resolved, made once
-
     async def docs(request: Request) -> Response:
-        if not resolved:
-            resolved.append(Contract(admin.document_for(sandbox)).document)
-        return render(request, "docs.html", doc=resolved[0])
+        return render(request, "docs.html", doc=admin.AdminContract.of(sandbox).contract.document)
 
     async def static(request: Request) -> Response:
         file = STATIC.get(request.path_params["name"])
         if file is None:
             return Response("Not Found", 404, media_type="text/plain")
-        return Response(file.read_bytes(), media_type=STATIC_TYPES[file.suffix],
+        return Response(STATIC_BYTES[file.name], media_type=STATIC_TYPES[file.suffix],
                         headers={"x-content-type-options": "nosniff",
                                  "cache-control": "no-cache"})
 

@@ -86,3 +86,15 @@ def test_resetting_one_api_drops_its_pending_webhook_deliveries(admin: httpx.Cli
     assert admin.post("/_admin/reset", json={"api": "convertkit"}).status_code == 200
     left = {j.name for j in s.jobs.pending()}
     assert "webhook:convertkit:e" not in left and "webhook:botamp:e" in left
+
+
+def test_apis_built_after_the_admin_app_are_named_by_it() -> None:
+    """Served, the worlds are built after the port is bound (and after the admin app): the
+    control API must then know them (it answered 422 `"convertkit" is not one of`)."""
+    box = Sandbox(["convertkit"], build=False)
+    box._build()
+    client = httpx.Client(transport=SyncASGITransport(box), base_url="http://127.0.0.1:8025")
+    assert client.post("/_admin/reset", json={"api": "convertkit"}).status_code == 200
+    assert client.get("/_admin/state/convertkit").status_code == 200
+    doc = client.get("/_admin/openapi.json").json()
+    assert doc["components"]["schemas"]["ApiName"]["enum"] == ["convertkit"]
