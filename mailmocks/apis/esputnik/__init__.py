@@ -108,6 +108,8 @@ class EsputnikApi(Api[World, Org]):
 
     # -- hooks, in request-path order --------------------------------------------------
     def authenticate(self, call: ApiCall) -> None:
+        if call.credential is not None:  # prepare (or unparsed_body) checked the key already
+            return
         key = basic_password(call.headers.get("authorization", ""))
         org = call.world.keys.get(key) if key else None
         if org is None:
