@@ -72,15 +72,6 @@ def resolve(api: str, contract: Contract, flags: Sequence[tuple[str, str]],
     return found
 
 
-def unknown_flags(flags: Sequence[tuple[str, str]], contracts: Mapping[str, Contract]
-                  ) -> list[str]:
-    """Flag names no checked contract knows (each flag must belong to some API)."""
-    spelled: set[str] = set()
-    for contract in contracts.values():
-        spelled |= set(aliases(contract))
-    return [name for name, _ in flags if _key(name) not in spelled]
-
-
 def spelling(scheme: str, spec: dict[str, Any]) -> str:
     """How a user would write the credential: the parameter an API key is sent as, else
     the scheme's name."""

@@ -91,16 +91,10 @@ def _entries(path: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
             yield n, value if isinstance(value, dict) else None
 
 
-def check_journal(path: str, names: list[str] | None = None
-                  ) -> tuple[int, list[Rejection], list[str]]:
-    """(requests checked, rejections, notes on lines that could not be judged)."""
-    checked, rejections, notes, _ = _judge(path, names)
-    return checked, rejections, notes
-
-
 def _judge(path: str, names: list[str] | None
            ) -> tuple[int, list[Rejection], list[str], list[Rejection]]:
-    """What check_journal says, and every request judged (for JUnit)."""
+    """(requests checked, rejections, notes on lines that could not be judged, every request
+    judged for JUnit)."""
     routes: dict[str, Routes] = {}
     rejections: list[Rejection] = []
     notes: list[str] = []

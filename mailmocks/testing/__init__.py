@@ -125,9 +125,20 @@ class MockServer(Helpers):
                                                  trust_env=False)
         return self._async_http
 
+    def async_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """What a vendor's `async_client()` passes its thin client by default: retries that
+        do not sleep, and this fake's async httpx client."""
+        options.setdefault("sleep", _no_sleep)
+        options.setdefault("http_client", self.async_http)
+        return options
+
     def close(self) -> None:
         if self._http is not None:
             self._http.close()  # closes the transport and its loop thread too
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
 
 
 def mock_for(name: str) -> type[MockServer]:

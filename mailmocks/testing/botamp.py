@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from . import IN_PROCESS_HOST, MockServer
+from . import IN_PROCESS_HOST, MockServer, _no_sleep
 
 if TYPE_CHECKING:
     from ..apis.botamp.model import Account, Batch, Subscriber, World
@@ -44,10 +44,7 @@ class Mock(MockServer):
         """The thin async client (close it with `await c.aclose()` or `async with`)."""
         from ..clients.botamp import AsyncBotamp
 
-        async def no_sleep(_s: float) -> None:
-            return None
-
-        options.setdefault("sleep", no_sleep)
+        options.setdefault("sleep", _no_sleep)
         if self.root == IN_PROCESS_HOST:
             options.setdefault("transport", httpx.ASGITransport(app=self.sandbox))
         return AsyncBotamp(api_key or self.api_key, base_url=self.base_url, **options)

@@ -41,10 +41,6 @@ class Mock(MockServer):
         """The thin async client, wired to this fake (close it with `await c.aclose()`)."""
         from ..clients.convertkit import AsyncConvertKit
 
-        async def no_sleep(_s: float) -> None:
-            return None
-
-        options.setdefault("sleep", no_sleep)
-        options.setdefault("http_client", self.async_http)
+        options = self.async_options(options)
         return AsyncConvertKit(api_key=self.api_key, api_secret=self.api_secret,
                                base_url=self.base_url, **options)

@@ -41,9 +41,5 @@ class Mock(MockServer):
         """The thin async client, wired to this fake (close it with `await c.aclose()`)."""
         from ..clients.esputnik import AsyncESputnik
 
-        async def no_sleep(_s: float) -> None:
-            return None
-
-        options.setdefault("sleep", no_sleep)
-        options.setdefault("http_client", self.async_http)
+        options = self.async_options(options)
         return AsyncESputnik(self.api_key, base_url=self.base_url, **options)

@@ -69,9 +69,5 @@ class Mock(MockServer):
 
     def async_client(self, **options: Any) -> AsyncHighLevel:
         """The thin async client, wired to this fake (close it with `await c.aclose()`)."""
-        async def no_sleep(_s: float) -> None:
-            return None
-
-        options.setdefault("sleep", no_sleep)
-        options.setdefault("http_client", self.async_http)
+        options = self.async_options(options)
         return AsyncHighLevel(self.token, base_url=self.base_url, **options)

@@ -70,9 +70,5 @@ class Mock(MockServer):
         """The thin async client, wired to this fake (close it with `await c.aclose()`)."""
         from ..clients.parcelvoy import AsyncParcelvoy
 
-        async def no_sleep(_s: float) -> None:
-            return None
-
-        options.setdefault("sleep", no_sleep)
-        options.setdefault("http_client", self.async_http)
+        options = self.async_options(options)
         return AsyncParcelvoy(api_key=self.secret_key, base_url=self.base_url, **options)
