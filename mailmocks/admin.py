@@ -27,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from . import admin_snapshots as snapshots
+from .core.app import request_problems
 from .core.clock import iso
 from .core.contract import Contract, Operation, Problem, SafeLoader
 from .core.fixtures import FixtureError
@@ -87,18 +88,10 @@ def _named(problem: Problem) -> list[Problem]:
 
 
 def _validate(op: Operation, request: Request, body: Any, has_body: bool) -> list[Problem]:
-    params = op.coerce_params(request.path_params, request.query_params, request.headers)
-    problems: list[Problem] = []
-    if not op.params_validator.is_valid(params):
-        where = {p.name: p.location for p in op.parameters}
-        for pr in op.params_validator.problems(params, "query"):
-            name = pr.field.split(".", 1)[0]
-            problems.append(Problem(where.get(name, "query"), pr.field, pr.keyword, pr.message))
-    if op.body_validator is not None and has_body:
-        for pr in op.body_validator.problems(body, "body"):
-            problems.extend(_named(pr))
+    params, problems = request_problems(op, request.path_params, request.query_params,
+                                        request.headers, body, has_body)
     request.state.params = params
-    return problems
+    return [named for p in problems for named in _named(p)]
 
 
 def _time(value: Any) -> float:

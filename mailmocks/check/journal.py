@@ -19,7 +19,8 @@ import orjson
 from starlette.datastructures import Headers, QueryParams
 
 from .. import apis
-from ..core import Contract, Operation, Problem
+from ..core import Api, Contract, Operation, Problem
+from ..core.app import request_problems
 
 
 @dataclass
@@ -53,21 +54,12 @@ class Routes:
         return None
 
 
-def problems_of(op: Operation, path_params: dict[str, str], query: dict[str, Any],
-                headers: dict[str, str], body: Any, has_body: bool) -> list[Problem]:
-    """Everything about one request the contract forbids (what the fake checks on arrival)."""
-    params = op.coerce_params(path_params, QueryParams(_pairs(query)), Headers(headers))
-    out: list[Problem] = []
-    where = {p.name: p.location for p in op.parameters}
-    for pr in op.params_validator.problems(params, "query"):
-        out.append(Problem(where.get(pr.field.split(".", 1)[0], "query"), pr.field,
-                           pr.keyword, pr.message))
-    if not has_body:
-        if op.body_required:
-            out.append(Problem("body", "", "required", "A request body is required"))
-    elif op.body_validator is not None:
-        out.extend(op.body_validator.problems(body, "body"))
-    return out
+def problems_of(api: Api[Any], op: Operation, path_params: dict[str, str],
+                query: dict[str, Any], headers: dict[str, str], body: Any, has_body: bool
+                ) -> list[Problem]:
+    """Everything about one request the contract forbids: the fake's own check on arrival."""
+    return request_problems(op, path_params, QueryParams(_pairs(query)), Headers(headers),
+                            body, has_body, api.repeated_query)[1]
 
 
 def _pairs(query: dict[str, Any]) -> list[tuple[str, str]]:
@@ -132,14 +124,14 @@ def _judge(path: str, names: list[str] | None
             notes.append(f"line {n}: body clipped in the journal, not checked")
             has_body, body = False, None
             if op.body_required:
-                op_problems = problems_of(op, path_params, entry.get("query") or {},
+                op_problems = problems_of(apis.load(api), op, path_params, entry.get("query") or {},
                                           entry.get("request_headers") or {}, None, True)
                 body_free = [p for p in op_problems if p.location != "body"]
                 _add(base, body_free, rejections)
                 continue
         else:
             has_body = body is not None
-        problems = problems_of(op, path_params, entry.get("query") or {},
+        problems = problems_of(apis.load(api), op, path_params, entry.get("query") or {},
                                entry.get("request_headers") or {}, body, has_body)
         _add(base, problems, rejections)
     return checked, rejections, notes, judged

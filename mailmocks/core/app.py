@@ -228,23 +228,9 @@ class ApiApp:
         return dict(parse_qsl(text, keep_blank_values=True)) if kind == "form" else text
 
     def _validate_request(self, call: Call[Any]) -> list[Problem]:
-        op = call.op
-        query: Any = call.query
-        if self.api.repeated_query != "last":
-            query = _Repeated(query, self.api.repeated_query)
-        call.params = op.coerce_params(call.path_params, query, call.headers)
-        problems: list[Problem] = []
-        if not op.params_validator.is_valid(call.params):
-            where = {p.name: p.location for p in op.parameters}
-            for pr in op.params_validator.problems(call.params, "query"):
-                name = pr.field.split(".", 1)[0]
-                problems.append(Problem(where.get(name, "query"), pr.field, pr.keyword,
-                                        pr.message))
-        if not call.has_body and call.body is None:
-            if op.body_required:
-                problems.append(Problem("body", "", "required", "A request body is required"))
-        elif op.body_validator is not None and not op.body_validator.is_valid(call.body):
-            problems.extend(op.body_validator.problems(call.body, "body"))
+        call.params, problems = request_problems(call.op, call.path_params, call.query,
+                                                 call.headers, call.body, call.has_body,
+                                                 self.api.repeated_query)
         return problems
 
     async def _run_handler(self, call: Call[Any]) -> Reply:
@@ -264,6 +250,31 @@ class ApiApp:
             msg = f"{self.api.name} {op.id} -> {reply.status}: {problem}"
             self.violations.append(msg)
             raise ContractViolation(msg)
+
+
+def request_problems(op: Operation, path_params: dict[str, str], query: Any, headers: Any,
+                     body: Any, has_body: bool, repeated: str = "last"
+                     ) -> tuple[dict[str, Any], list[Problem]]:
+    """The typed parameters of one request and everything about it the contract forbids,
+    read as the vendor's framework reads it (repeated query parameters): what the fake checks
+    on arrival, what `mailmocks check --journal` checks afterwards, and the control API's
+    own check. `repeated`: the vendor's `Api.repeated_query`."""
+    if repeated != "last":
+        query = _Repeated(query, repeated)
+    params = op.coerce_params(path_params, query, headers)
+    problems: list[Problem] = []
+    if not op.params_validator.is_valid(params):
+        where = {p.name: p.location for p in op.parameters}
+        for pr in op.params_validator.problems(params, "query"):
+            name = pr.field.split(".", 1)[0]
+            problems.append(Problem(where.get(name, "query"), pr.field, pr.keyword,
+                                    pr.message))
+    if not has_body and body is None:
+        if op.body_required:
+            problems.append(Problem("body", "", "required", "A request body is required"))
+    elif op.body_validator is not None and not op.body_validator.is_valid(body):
+        problems.extend(op.body_validator.problems(body, "body"))
+    return params, problems
 
 
 def _url_path(path: str) -> str:
