@@ -9,7 +9,6 @@ them: query, header or cookie API keys, HTTP Bearer, HTTP Basic.
 """
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import schemathesis
 from schemathesis.checks import CHECKS
 
 from .core import Api, Contract, Operation, contract_path
+from .core.contract import apply_credentials as apply_credentials  # its home is core
 
 CheckFunction = Callable[..., Any]
 
@@ -58,34 +58,6 @@ def has_links(api: Api[Any, Any]) -> bool:
 def operation_of(contract: Contract, case: Any) -> Operation | None:
     ops = contract.paths.get(case.operation.path, {})
     return ops.get(case.operation.method.upper())
-
-
-def apply_credentials(contract: Contract, op: Operation | None, case: Any,
-                      credentials: dict[str, str]) -> None:
-    """Put the first security alternative of `op` we hold credentials for where its schemes
-    say: query, header, cookie, Bearer or Basic (value `user:password`)."""
-    if op is None or not op.security:
-        return
-    alternative = next((alt for alt in op.security if alt and alt <= credentials.keys()), None)
-    if alternative is None:
-        return
-    for scheme_name in sorted(alternative):
-        scheme = contract.security_schemes.get(scheme_name, {})
-        value = credentials[scheme_name]
-        kind = scheme.get("type")
-        if kind == "apiKey":
-            where, name = scheme.get("in"), scheme.get("name", scheme_name)
-            if where == "query":
-                case.query = {**(case.query or {}), name: value}
-            elif where == "cookie":
-                case.cookies = {**(case.cookies or {}), name: value}
-            else:
-                case.headers = {**(case.headers or {}), name: value}
-        elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
-            token = base64.b64encode(value.encode()).decode()
-            case.headers = {**(case.headers or {}), "Authorization": f"Basic {token}"}
-        elif kind in ("http", "oauth2", "openIdConnect"):
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {value}"}
 
 
 def register_auth(schema: Any, api: Api[Any, Any], credentials: Callable[[], dict[str, str]],

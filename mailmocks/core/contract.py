@@ -7,6 +7,7 @@ request except the compiled validators themselves.
 """
 from __future__ import annotations
 
+import base64
 import functools
 import math
 import re
@@ -318,3 +319,32 @@ def _build_operation(
 
 def operation_ids(contract: Contract) -> Iterable[str]:
     return contract.operations.keys()
+
+
+def apply_credentials(contract: Contract, op: Operation | None, case: Any,
+                      credentials: dict[str, str]) -> None:
+    """Put the first security alternative of `op` we hold credentials for where its schemes
+    say: query, header, cookie, Bearer or Basic (value `user:password`). `case` is anything
+    with `query`, `headers` and `cookies` mappings (a schemathesis case, a probe, a snippet)."""
+    if op is None or not op.security:
+        return
+    alternative = next((alt for alt in op.security if alt and alt <= credentials.keys()), None)
+    if alternative is None:
+        return
+    for scheme_name in sorted(alternative):
+        scheme = contract.security_schemes.get(scheme_name, {})
+        value = credentials[scheme_name]
+        kind = scheme.get("type")
+        if kind == "apiKey":
+            where, name = scheme.get("in"), scheme.get("name", scheme_name)
+            if where == "query":
+                case.query = {**(case.query or {}), name: value}
+            elif where == "cookie":
+                case.cookies = {**(case.cookies or {}), name: value}
+            else:
+                case.headers = {**(case.headers or {}), name: value}
+        elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            token = base64.b64encode(value.encode()).decode()
+            case.headers = {**(case.headers or {}), "Authorization": f"Basic {token}"}
+        elif kind in ("http", "oauth2", "openIdConnect"):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {value}"}

@@ -5,15 +5,16 @@ contract checks apply them, so every API, a sixth one too, gets a request that w
 """
 from __future__ import annotations
 
-import base64
 import shlex
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
 
 from ..core import Api, Operation
+from ..core.contract import apply_credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,21 +86,12 @@ def choose(api: Api[Any, Any], world: Any, base: str) -> Snippet | None:
         if chosen is None:
             return None
         body = _example(chosen)
-    query: dict[str, str] = {}
-    headers: dict[str, str] = {}
-    alt = next((a for a in chosen.security if a <= creds.keys()), frozenset())
-    for scheme_name in sorted(alt):
-        scheme = api.contract.security_schemes.get(scheme_name, {})
-        value = creds[scheme_name]
-        if scheme.get("type") == "apiKey":
-            if scheme.get("in") == "query":
-                query[scheme.get("name", scheme_name)] = value
-            else:
-                headers[scheme.get("name", scheme_name)] = value
-        elif str(scheme.get("scheme", "")).lower() == "basic":
-            headers["Authorization"] = "Basic " + base64.b64encode(value.encode()).decode()
-        else:
-            headers["Authorization"] = f"Bearer {value}"
+    placed = SimpleNamespace(query={}, headers={}, cookies={})
+    apply_credentials(api.contract, chosen, placed, creds)  # where the schemes put them
+    query: dict[str, str] = placed.query
+    headers: dict[str, str] = placed.headers
+    if placed.cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in placed.cookies.items())
     needed = {p.name: _placeholder(p.schema) for p in chosen.parameters
               if p.location == "query" and p.required}
     if needed:
