@@ -45,7 +45,8 @@ def is_control_path(path: str) -> bool:
     return head == "_admin" or rest.startswith("_sandbox/") or rest == "_sandbox"
 
 
-def _hostname(netloc: str) -> str:
+def hostname(netloc: str) -> str:
+    """The host of a Host header or netloc, lower-cased, without port or userinfo."""
     host = netloc.rsplit("@", 1)[-1]
     if host.startswith("["):
         return host[: host.find("]") + 1] if "]" in host else host
@@ -62,7 +63,7 @@ def refusal(scope: Scope, hosts: frozenset[str] | None,
     headers = Headers(scope=scope)
     method = scope.get("method", "GET")
     host = headers.get("host", "")
-    if hosts is not None and host and _hostname(host) not in hosts:
+    if hosts is not None and host and hostname(host) not in hosts:
         return 403, f"host {host!r} is not this sandbox (serve with --allow-remote to accept it)"
     if method not in STATE_CHANGING:  # reads, and methods no control route takes (405)
         return None

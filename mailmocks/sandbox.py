@@ -22,7 +22,7 @@ from . import apis
 from .core.app import ApiApp
 from .core.jobs import Job
 from .core.services import Services
-from .guard import LOOPBACK_HOSTS, is_control_path, refusal
+from .guard import LOOPBACK_HOSTS, hostname, is_control_path, refusal
 from .inspector.pages import PAGE_HEADS
 
 log = logging.getLogger("mailmocks")
@@ -88,7 +88,7 @@ class Sandbox:
         if self._built is not None and not self.host_routes:
             await self._host_routes_when_known(scope)
         by_host = self.host_routes.get(_host_of(scope)) if self.host_routes else None
-        if by_host is not None and not _sandbox_only(path):
+        if by_host is not None and not sandbox_only(path):
             hosted = self.apps.get(by_host) or await self._app_when_built(by_host)
             if hosted is not None:
                 await hosted(scope, receive, send)
@@ -246,13 +246,11 @@ def vendor_host_routes(names: list[str]) -> dict[str, str]:
 def _host_of(scope: Scope) -> str:
     for key, value in scope.get("headers", ()):
         if key == b"host":
-            host = str(value.decode("latin-1")).lower()
-            name, _, port = host.rpartition(":")
-            return name if port.isdigit() else host
+            return hostname(value.decode("latin-1"))
     return ""
 
 
-def _sandbox_only(path: str) -> bool:
+def sandbox_only(path: str) -> bool:
     # the sandbox's own routes are never reached through a vendor's host name
     return path == "/_sandbox" or path.startswith("/_sandbox/") or path.startswith("/_admin")
 

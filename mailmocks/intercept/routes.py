@@ -26,6 +26,3 @@ def in_contract(name: str, method: str, path: str) -> bool:
                for pattern, methods in _operations(name))
 
 
-def sandbox_only(path: str) -> bool:
-    """The sandbox's own routes beside the vendor's (a confirmation link, say)."""
-    return path == "/_sandbox" or path.startswith("/_sandbox/")

@@ -12,13 +12,14 @@ import orjson
 
 from ..core import Entry
 from ..core.webhooks import OUTBOUND_HEADER
-from ..sandbox import Sandbox
+from ..guard import hostname
+from ..sandbox import Sandbox, sandbox_only
 from ..testing import MockServer, make_mock
 from ..transport import SyncASGITransport
 from . import patching
 from .hosts import LOOPBACK, UnmatchedRequest, normal, unmatched_message
 from .report import ContractViolations, Violation
-from .routes import in_contract, sandbox_only
+from .routes import in_contract
 
 if TYPE_CHECKING:
     from ..testing.botamp import Mock as BotampMock
@@ -177,7 +178,7 @@ class Interception:
         for faked in self._faked.values():
             journal, box = faked.sandbox.services.journal, id(faked.sandbox)
             for entry in journal.entries(kind="request"):
-                host = _hostname(entry.request_headers.get("host", ""))
+                host = hostname(entry.request_headers.get("host", ""))
                 if entry.id <= faked.since or host not in self._hosts:
                     continue
                 if entry.problems:
@@ -257,11 +258,6 @@ def _broken_json(entry: Entry) -> bool:
     except orjson.JSONDecodeError:
         return bool(body.strip())
     return False
-
-
-def _hostname(host: str) -> str:
-    name, _, port = host.lower().rpartition(":")
-    return name if port.isdigit() else host.lower()
 
 
 def intercept(apis: Iterable[str] | None = None, *, hosts: Mapping[str, str] | None = None,
