@@ -46,6 +46,7 @@ class ApiApp:
         self.services = services
         self.strict = strict
         self.violations: list[str] = []
+        self.generation = 0  # how many times the world was replaced
         contract = api.contract
         missing = [oid for oid in contract.operations if oid not in api.handlers]
         self.pending = missing  # answered like an unknown route until bound
@@ -73,6 +74,7 @@ class ApiApp:
     def replace_world(self, world: Any) -> None:
         """Serve a new world (a sandbox reset) from this same app object."""
         self.world = world
+        self.generation += 1  # what a persister watches: state changed without a request
         self.router = self._router()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

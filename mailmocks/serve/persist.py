@@ -181,7 +181,7 @@ class Persister:
         return (entries[-1].id if entries else 0, len(entries),
                 finished[-1].id if finished else 0, len(finished), len(s.jobs._pending),
                 len(s.outbox), s.clock._frozen, s.clock._offset,
-                id(next(iter(self.sandbox.apps.values())).world) if self.sandbox.apps else 0)
+                tuple((n, a.generation) for n, a in self.sandbox.apps.items()))
 
 
 # The services' own records, read and put back here (private attributes of core classes, in

@@ -104,3 +104,17 @@ def test_a_snapshot_of_another_format_is_one_line(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert run.stderr.count("\n") == 1 and "format 99 (written by mailmocks 9.9)" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_world_replaced_by_the_control_api_counts_as_a_change(tmp_path: Path) -> None:
+    """Loading fixtures or importing a snapshot into any API (not only the first) is saved
+    within the interval, though no request to that API was journaled."""
+    from mailmocks.sandbox import Sandbox
+    from mailmocks.serve.persist import Persister
+
+    box = Sandbox(["convertkit", "botamp"])
+    persister = Persister.open(str(tmp_path), box)
+    before = persister._changes()
+    app = box.apps["botamp"]
+    app.replace_world(app.api.new_world(box.services))
+    assert persister._changes() != before
