@@ -180,7 +180,7 @@ def status_dict(sandbox: Sandbox) -> dict[str, Any]:
             "pending_operations": app.pending,
             "counts": {"messages": by_messages[name], "requests": by_requests[name],
                        "jobs": by_jobs[name]},
-            "sandbox_routes": state.sandbox_routes(app.api, app.world, s),
+            "sandbox_routes": state.sandbox_routes(app),
         }
     return {"apis": apis, "clock": clock_dict(sandbox), "jobs_pending": len(pending),
             "outbox": len(s.outbox), "last_message": messages[-1].id if messages else 0,

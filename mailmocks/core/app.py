@@ -68,8 +68,8 @@ class ApiApp:
         self.router = self._router()
 
     def _router(self) -> Router:
-        routes = [*self._contract_routes, *self.api.extra_routes(self.world, self.services)]
-        return Router(routes, default=self._no_route)
+        self.extra_routes = list(self.api.extra_routes(self.world, self.services))
+        return Router([*self._contract_routes, *self.extra_routes], default=self._no_route)
 
     def replace_world(self, world: Any) -> None:
         """Serve a new world (a sandbox reset) from this same app object."""

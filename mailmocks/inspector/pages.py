@@ -99,7 +99,7 @@ def message_actions(sandbox: Sandbox, msg: Message) -> list[str]:
         return []
     meta = {_norm(k): v for k, v in msg.meta.items() if isinstance(v, str | int)}
     found = []
-    for r in state.sandbox_routes(app.api, app.world, sandbox.services):
+    for r in state.sandbox_routes(app):
         params = PATH_PARAM.findall(r["path"])
         if r["method"] == "POST" and len(params) == 1 and _norm(params[0]) in meta:
             value = quote(str(meta[_norm(params[0])]), safe="")

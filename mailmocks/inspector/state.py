@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from starlette.routing import Route
 
-from ..core import Api, Services, Table, iso
+from ..core import ApiApp, Table, iso
 
 SKIP = frozenset({"services", "lock", "rng", "billetto_source"})
 CELL_CHARS = 300
@@ -104,10 +104,12 @@ def page(name: str, rows: list[Any], offset: int, limit: int) -> dict[str, Any]:
             "columns": columns, "rows": shown}
 
 
-def sandbox_routes(api: Api[Any, Any], world: Any, services: Services) -> list[dict[str, str]]:
-    """The vendor's own sandbox actions (rotate a key, set a send's status...) by URL."""
+def sandbox_routes(app: ApiApp) -> list[dict[str, str]]:
+    """The vendor's own sandbox actions (rotate a key, set a send's status...) by URL, from
+    the routes the app already built (not built again on every poll)."""
+    api = app.api
     found: list[dict[str, str]] = []
-    for r in api.extra_routes(world, services):
+    for r in app.extra_routes:
         if isinstance(r, Route) and r.path.startswith("/_sandbox"):
             for method in sorted((r.methods or set()) - {"HEAD"}):
                 found.append({"method": method, "path": f"/{api.name}{r.path}"})
