@@ -48,3 +48,37 @@ def test_concurrent_callers_all_get_their_own_answer() -> None:
             got = list(pool.map(lambda n: client.get("/", params={"n": n}).json()["n"],
                                 range(64)))
     assert got == list(range(64))
+
+
+class _Finder:
+    """A meta-path finder that only records what was looked up."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(self, name: str, path: object, target: object = None) -> None:
+        self.names.append(name)
+
+
+def test_an_in_process_call_imports_nothing() -> None:
+    # a module imported inside the call path and missing (httpx's ASGITransport asks for
+    # sniffio on every request) would search sys.path per call: most of a call's cost
+    import sys
+
+    from mailmocks.testing import make_mock
+
+    mock = make_mock("convertkit")
+    params = {"api_key": mock.api_key}  # type: ignore[attr-defined]
+    mock.http.get("/v3/forms", params=params)
+    mock.http.post("/v3/forms/1/subscribe", json={"api_key": mock.api_key,  # type: ignore[attr-defined]
+                                                  "email": "warm@example.com"})
+    finder = _Finder()
+    sys.meta_path.insert(0, finder)
+    try:
+        for n in range(3):
+            assert mock.http.get("/v3/forms", params=params).status_code == 200
+            mock.http.post("/v3/forms/1/subscribe", json={"api_key": mock.api_key,  # type: ignore[attr-defined]
+                                                          "email": f"u{n}@example.com"})
+    finally:
+        sys.meta_path.remove(finder)
+    assert finder.names == []
