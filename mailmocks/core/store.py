@@ -4,6 +4,9 @@ A `Table` keeps records in id order, a unique index per lookup key (email -> sub
 slug -> post) and group indexes (state -> ids) that stay id-ordered. Each ordering also
 keeps a list of its ids, appended to as rows arrive and rebuilt only after a removal, so a
 page is a slice of that list: page 20,000 costs what page 1 does.
+
+A row changed in place must be `put` again: that re-indexes it and forgets the shape `shown`
+kept for it (the vendor body a listing built from it).
 """
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 KeyFn = Callable[[Any], Hashable]
+
+
+SHOWN_MAX = 10_000  # shapes a table keeps for `shown` (a few pages' worth, many times over)
 
 
 class Conflict(KeyError):
@@ -86,6 +92,15 @@ class Table(Generic[T]):
         # every id in ascending order, to slice pages of the whole table from (None: stale
         # after a removal or an out-of-order insert; _rows already answers membership)
         self._all: list[int] | None = []
+        # rid -> (context, shape): a row's vendor body as a listing last built it, kept until
+        # the row is put or deleted; bounded, so paging through a million rows keeps few
+        self._shown: dict[int, tuple[Hashable, Any]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_shown": {}}  # a snapshot keeps rows, not what they showed
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({"_shown": {}, **state})  # snapshots from before `shown`
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -113,6 +128,7 @@ class Table(Generic[T]):
             for name, was, key in zip(self._group_fns, old[split:], grouped, strict=True):
                 if was != key and (group := self._groups[name].get(was)) is not None:
                     group.discard(rid)
+        self._shown.pop(rid, None)
         if rid not in self._rows and self._all is not None:
             if self._all and rid < self._all[-1]:
                 self._all = None
@@ -135,6 +151,7 @@ class Table(Generic[T]):
 
     def delete(self, rid: int) -> T | None:
         self._unindex(rid)
+        self._shown.pop(rid, None)
         if rid in self._rows:
             self._all = None
         return self._rows.pop(rid, None)
@@ -153,6 +170,25 @@ class Table(Generic[T]):
                 group.discard(rid)
 
     # -- reading -----------------------------------------------------------------------
+    def shown(self, rows: Iterable[T], context: Hashable, build: Callable[[T], Any],
+              rid: Callable[[T], int]) -> list[Any]:
+        """`build(row)` for each row, reused while the row is not put again and `context`
+        (what else the shape depends on, e.g. the account's field keys) is equal. Shapes are
+        shared: callers serialise them and must not change them."""
+        cache, out = self._shown, []
+        for row in rows:
+            key = rid(row)
+            hit = cache.get(key)
+            if hit is not None and hit[0] == context:
+                out.append(hit[1])
+                continue
+            shape = build(row)
+            if len(cache) >= SHOWN_MAX:
+                cache.clear()
+            cache[key] = (context, shape)
+            out.append(shape)
+        return out
+
     def get(self, rid: int) -> T | None:
         return self._rows.get(rid)
 

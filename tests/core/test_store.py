@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -95,3 +96,54 @@ def test_pages_match_a_sorted_scan_whatever_the_history(
         start = (page - 1) * per_page
         assert [r.id for r in got.items] == [r.id for r in rows[start:start + per_page]]
         assert got.total == len(rows)
+
+
+def _shape(built: list[int]) -> Callable[[Row], dict[str, object]]:
+    def build(r: Row) -> dict[str, object]:
+        built.append(r.id)
+        return {"id": r.id, "email": r.email}
+    return build
+
+
+def test_shown_reuses_a_shape_until_its_row_is_put_or_deleted() -> None:
+    table, built = make(5), list[int]()
+    rows = [table.get(i) for i in (1, 2, 3)]
+    first = table.shown(rows, "ctx", _shape(built), lambda r: r.id)  # type: ignore[arg-type]
+    again = table.shown(rows, "ctx", _shape(built), lambda r: r.id)  # type: ignore[arg-type]
+    assert built == [1, 2, 3] and [a is b for a, b in zip(first, again, strict=True)] == [True] * 3
+    row = table.get(2)
+    assert row is not None
+    row.email = "new@x.test"
+    table.put(2, row)
+    table.delete(3)
+    table.put(3, Row(3, "back@x.test", "active"))
+    shapes = table.shown([table.get(i) for i in (1, 2, 3)], "ctx", _shape(built),  # type: ignore[misc]
+                         lambda r: r.id)
+    assert built == [1, 2, 3, 2, 3]
+    assert [s["email"] for s in shapes] == ["User1@X.test", "new@x.test", "back@x.test"]
+
+
+def test_shown_rebuilds_when_the_context_changes_and_stays_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import mailmocks.core.store as store
+
+    monkeypatch.setattr(store, "SHOWN_MAX", 4)
+    table, built = make(10), list[int]()
+    rows = [r for r in table]
+    table.shown(rows[:2], ("a",), _shape(built), lambda r: r.id)
+    table.shown(rows[:2], ("a", "b"), _shape(built), lambda r: r.id)
+    assert built == [1, 2, 1, 2]
+    table.shown(rows, ("a", "b"), _shape(built), lambda r: r.id)
+    assert len(table._shown) <= 4
+
+
+def test_a_snapshot_of_a_table_keeps_rows_not_shapes() -> None:
+    table, built = make(3), list[int]()
+    table.shown(list(table), "ctx", _shape(built), lambda r: r.id)
+    state = table.__getstate__()  # what the snapshot codec pickles
+    assert state["_shown"] == {} and table._shown
+    del state["_shown"]  # a snapshot written before `shown` existed
+    old: Table[Row] = Table.__new__(Table)
+    old.__setstate__(state)
+    assert old.by("email", "user2@x.test") is not None
+    assert old.shown([r for r in old], "ctx", _shape(built), lambda r: r.id)[0]["id"] == 1

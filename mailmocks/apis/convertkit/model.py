@@ -258,9 +258,32 @@ def ts(value: float | None) -> str | None:
 
 
 def subscriber_json(acct: Account, s: Subscriber) -> dict[str, Any]:
+    """One subscriber's body, built fresh: webhook payloads and single reads keep theirs."""
+    values = s.fields
     return {"id": s.id, "first_name": s.first_name, "email_address": s.email, "state": s.state,
             "created_at": iso(s.created_at),
-            "fields": {f.key: s.fields.get(f.key) for f in acct.fields}}
+            "fields": {f.key: values.get(f.key) for f in acct.fields}}
+
+
+def subscribers_json(acct: Account, rows: Iterable[Subscriber]) -> list[dict[str, Any]]:
+    """Subscribers as the vendor shows them, every account field keyed (null when unset),
+    each shape reused until its subscriber is put again or the account's fields change.
+
+    Building 50 of these was most of a page request's cost (cProfile of the sandbox's GET
+    page: 39% of it, a walk of the field table per row)."""
+    keys = tuple(f.key for f in acct.fields)
+
+    def build(s: Subscriber) -> dict[str, Any]:
+        values = s.fields
+        return {"id": s.id, "first_name": s.first_name, "email_address": s.email,
+                "state": s.state, "created_at": iso(s.created_at),
+                "fields": {k: values.get(k) for k in keys}}
+
+    return acct.subscribers.shown(rows, keys, build, _subscriber_id)
+
+
+def _subscriber_id(s: Subscriber) -> int:
+    return s.id
 
 
 def subscription_json(acct: Account, sub: Subscription, full: bool) -> dict[str, Any]:

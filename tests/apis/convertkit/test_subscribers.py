@@ -220,3 +220,31 @@ def test_list_subscriber_tags(pub: ConvertKit, ck: ConvertKit) -> None:
     assert pub.list_subscriber_tags(plain["subscriber"]["id"]) == {"tags": []}
     err = raises(NotFound, pub.list_subscriber_tags, 99999)
     assert (err.status, err.body) == (404, NOT_FOUND)
+
+
+def test_a_listing_shows_every_change_made_after_it(convertkit_mock: ConvertKitMock,
+                                                    ck: ConvertKit) -> None:
+    # a listing reuses the subscriber shapes it built (Table.shown): each write path must
+    # make the next listing show what changed
+    def first(page: int = 1) -> dict[str, object]:
+        return dict(ck.list_subscribers(page=page)["subscribers"][0])
+
+    form = next(iter(convertkit_mock.account.forms)).id
+    before = first()
+    ck.update_subscriber(1, first_name="Renamed", fields={"company": "Acme"})
+    after = first()
+    assert after["first_name"] == "Renamed" and after != before
+    assert after["fields"]["company"] == "Acme"  # type: ignore[index]
+    ck.add_subscriber_to_form(form, str(after["email_address"]), first_name="Again",
+                              fields={"company": "Beta"})
+    assert first()["first_name"] == "Again"
+    assert first()["fields"]["company"] == "Beta"  # type: ignore[index]
+    ck.unsubscribe_subscriber(str(after["email_address"]))
+    assert first()["id"] == 2  # the cancelled one left the default listing
+    colour = next(f for f in ck.list_custom_fields()["custom_fields"]
+                  if f["key"] == "favourite_colour")  # the last field: re-added, same keys
+    ck.update_subscriber(2, fields={"favourite_colour": "teal"})
+    assert first()["fields"]["favourite_colour"] == "teal"  # type: ignore[index]
+    ck.delete_custom_field(colour["id"])
+    ck.create_custom_fields(colour["label"])  # the old values went with the field
+    assert first()["fields"]["favourite_colour"] is None  # type: ignore[index]

@@ -61,6 +61,7 @@ def update_custom_field(call: ApiCall) -> Reply:
 def delete_custom_field(call: ApiCall) -> Reply:
     acct, f = call.tenant, field_or_404(call)
     acct.fields.delete(f.id)
-    for s in acct.subscribers:  # the values go with the field
-        s.fields.pop(f.key, None)
+    for s in list(acct.subscribers):  # the values go with the field
+        if s.fields.pop(f.key, None) is not None:  # put: what it showed is forgotten
+            acct.subscribers.put(s.id, s)
     return no_content()

@@ -19,6 +19,7 @@ from ..model import (
     envelope,
     set_state,
     subscriber_json,
+    subscribers_json,
     tag_json,
     within,
 )
@@ -58,7 +59,7 @@ def list_subscribers(call: ApiCall) -> dict[str, Any]:
             if desc:
                 chosen.reverse()
             page = paginate(chosen, page_of(call), PER_PAGE)
-    return envelope("subscribers", page, [subscriber_json(acct, s) for s in page.items])
+    return envelope("subscribers", page, subscribers_json(acct, page.items))
 
 
 @op("get_subscriber")
