@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{args.rounds} interleaved rounds (+{args.warmup:g} s warm-up)",
                   "- mailmocks: Sandbox(['convertkit']), rate limiting off; --strict checks "
                   "every answer against the contract",
+                  f"- uvicorn (bare, mailmocks): {by_name['mailmocks'].server.runtime()}",
                   "- Prism and Mockoon mock contracts/convertkit.yaml; WireMock serves static "
                   "stubs of mailmocks's own two answers"]
         text = report(results, [x.name for x in peers], header, skipped)
