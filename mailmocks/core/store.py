@@ -175,18 +175,19 @@ class Table(Generic[T]):
         """`build(row)` for each row, reused while the row is not put again and `context`
         (what else the shape depends on, e.g. the account's field keys) is equal. Shapes are
         shared: callers serialise them and must not change them."""
-        cache, out = self._shown, []
+        cache, out = self._shown, list[Any]()
+        known, keep = cache.get, out.append  # bound once: this loop runs per row of a page
         for row in rows:
             key = rid(row)
-            hit = cache.get(key)
+            hit = known(key)
             if hit is not None and hit[0] == context:
-                out.append(hit[1])
+                keep(hit[1])
                 continue
             shape = build(row)
             if len(cache) >= SHOWN_MAX:
                 cache.clear()
             cache[key] = (context, shape)
-            out.append(shape)
+            keep(shape)
         return out
 
     def get(self, rid: int) -> T | None:
