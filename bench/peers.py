@@ -272,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{args.rounds} interleaved rounds (+{args.warmup:g} s warm-up)",
                   "- mailmocks: Sandbox(['convertkit']), rate limiting off; --strict checks "
                   "every answer against the contract",
-                  f"- uvicorn (bare, mailmocks): {by_name['mailmocks'].server.runtime()}",
+                  f"- uvicorn picked: bare {by_name['bare'].server.runtime()}; mailmocks "
+                  f"{by_name['mailmocks'].server.runtime()}",
                   "- Prism and Mockoon mock contracts/convertkit.yaml; WireMock serves static "
                   "stubs of mailmocks's own two answers"]
         text = report(results, [x.name for x in peers], header, skipped)

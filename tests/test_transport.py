@@ -66,19 +66,21 @@ def test_an_in_process_call_imports_nothing() -> None:
     import sys
 
     from mailmocks.testing import make_mock
+    from mailmocks.testing.convertkit import Mock as ConvertKitMock
 
-    mock = make_mock("convertkit")
-    params = {"api_key": mock.api_key}  # type: ignore[attr-defined]
-    mock.http.get("/v3/forms", params=params)
-    mock.http.post("/v3/forms/1/subscribe", json={"api_key": mock.api_key,  # type: ignore[attr-defined]
-                                                  "email": "warm@example.com"})
+    mock = make_mock(ConvertKitMock)
+    params = {"api_key": mock.api_key}
+    subscribe = f"/v3/forms/{next(iter(mock.account.forms)).id}/subscribe"
+    assert mock.http.get("/v3/forms", params=params).status_code == 200
+    assert mock.http.post(subscribe, json={"api_key": mock.api_key,
+                                           "email": "warm@example.com"}).status_code == 200
     finder = _Finder()
     sys.meta_path.insert(0, finder)
     try:
         for n in range(3):
             assert mock.http.get("/v3/forms", params=params).status_code == 200
-            mock.http.post("/v3/forms/1/subscribe", json={"api_key": mock.api_key,  # type: ignore[attr-defined]
-                                                          "email": f"u{n}@example.com"})
+            assert mock.http.post(subscribe, json={"api_key": mock.api_key,
+                                                   "email": f"u{n}@example.com"}).status_code == 200
     finally:
         sys.meta_path.remove(finder)
     assert finder.names == []
